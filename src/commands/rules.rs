@@ -1,0 +1,129 @@
+//! `linkdoctor rules list|show|test`: the catalog as a user sees it.
+
+use super::{catalog_with_warnings, exit, print_stdout, print_warnings};
+use crate::cli::{RulesArgs, RulesCommand};
+use crate::pipeline::Fatal;
+use crate::rules::{Catalog, Rule, examples};
+use comfy_table::{ContentArrangement, Table, presets};
+use std::fmt::Write;
+
+pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {
+    match cmd {
+        RulesCommand::List(args) => {
+            let catalog = load(args);
+            print_stdout(&list(&catalog));
+            Ok(exit::OK)
+        }
+        RulesCommand::Show { id, rules } => {
+            let catalog = load(rules);
+            match catalog.find(id) {
+                Some(r) => {
+                    print_stdout(&show(catalog.rule(r)));
+                    Ok(exit::OK)
+                }
+                None => Err(Fatal(format!(
+                    "no rule with id '{id}' (see `linkdoctor rules list`)"
+                ))),
+            }
+        }
+        RulesCommand::Test(args) => {
+            let catalog = load(args);
+            let (ran, failures) = examples::run_all(&catalog);
+            for f in &failures {
+                println!("FAIL {f}");
+            }
+            println!(
+                "{} rules, {} examples: {} passed, {} failed",
+                catalog.rules().len(),
+                ran,
+                ran - failures.len(),
+                failures.len()
+            );
+            Ok(if failures.is_empty() {
+                exit::OK
+            } else {
+                exit::FINDINGS
+            })
+        }
+    }
+}
+
+fn load(args: &RulesArgs) -> Catalog {
+    let (catalog, warnings) = catalog_with_warnings(&args.rules);
+    print_warnings(&warnings, false);
+    catalog
+}
+
+fn list(catalog: &Catalog) -> String {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .force_no_tty();
+    t.set_header(["id", "category", "severity", "products", "title"]);
+    let mut rules: Vec<&Rule> = catalog.rules().iter().collect();
+    rules.sort_by(|a, b| a.category.cmp(&b.category).then(a.id.cmp(&b.id)));
+    for r in rules {
+        let products = if r.products.is_empty() {
+            "all".to_string()
+        } else {
+            r.products
+                .iter()
+                .map(|p| p.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        t.add_row(vec![
+            r.id.clone(),
+            r.category.name().to_string(),
+            r.severity.name().to_string(),
+            products,
+            r.title.clone(),
+        ]);
+    }
+    format!("{t}\n{} rules\n", catalog.rules().len())
+}
+
+/// A rule in full, as `rules show` and `explain` print it.
+pub fn show(r: &Rule) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{} ({})", r.title, r.id);
+    let _ = writeln!(
+        o,
+        "  category: {}   severity: {}   priority: {}   from: {}",
+        r.category.name(),
+        r.severity,
+        r.priority,
+        r.origin
+    );
+    if !r.products.is_empty() {
+        let p: Vec<&str> = r.products.iter().map(|p| p.name()).collect();
+        let _ = writeln!(o, "  products: {}", p.join(", "));
+    }
+    let _ = writeln!(o, "  literals: {}", r.literals.join(", "));
+    if let Some(re) = &r.regex {
+        let _ = writeln!(o, "  regex: {}", re.as_str());
+    }
+    if let Some(re) = &r.unless {
+        let _ = writeln!(o, "  unless: {}", re.as_str());
+    }
+    let _ = writeln!(o, "\nCause:\n  {}", r.cause);
+    let _ = writeln!(o, "\nWhat to do:");
+    for (i, s) in r.remediation.iter().enumerate() {
+        let _ = writeln!(o, "  {}. {}", i + 1, s);
+    }
+    if !r.references.is_empty() {
+        let _ = writeln!(o, "\nReferences:");
+        for s in &r.references {
+            let _ = writeln!(o, "  - {s}");
+        }
+    }
+    let _ = writeln!(o, "\nExamples that match:");
+    for s in &r.examples_match {
+        let _ = writeln!(o, "  | {}", s.lines().next().unwrap_or(""));
+    }
+    let _ = writeln!(o, "Examples that must not match:");
+    for s in &r.examples_no_match {
+        let _ = writeln!(o, "  | {}", s.lines().next().unwrap_or(""));
+    }
+    o
+}

@@ -1,0 +1,320 @@
+//! Aggregation of classified events into the report: one finding per cause with its count,
+//! first and last seen, products, nodes, files and line numbers, a redacted sample, other
+//! rules that also matched, and derived facts such as the clock difference. The renderers
+//! in `render` turn a [`Report`] into table, JSON, NDJSON or Markdown.
+
+pub mod redact;
+pub mod render;
+pub mod skew;
+
+use crate::model::{Product, Severity};
+use crate::rules::Catalog;
+use crate::scan::timestamp::LogTime;
+use crate::scan::{Event, InputScan};
+use crate::source::Input;
+use crate::warning::Warning;
+use serde::Serialize;
+use skew::SkewEstimate;
+use std::collections::BTreeMap;
+
+/// Line numbers listed per file and finding; the count says how many there were in all.
+const MAX_LINES_PER_FILE: usize = 50;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub sources: Vec<SourceReport>,
+    pub warnings: Vec<Warning>,
+    /// Every event, for NDJSON output (not part of the JSON document).
+    #[serde(skip)]
+    pub events: Vec<EventRecord>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub inputs: usize,
+    pub bytes: u64,
+    pub lines: u64,
+    pub events: usize,
+    pub findings: usize,
+    pub warnings: usize,
+    /// Number of events per severity.
+    pub by_severity: BTreeMap<Severity, usize>,
+    pub highest_severity: Option<Severity>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SourceReport {
+    pub path: String,
+    pub product: Option<Product>,
+    pub node: Option<String>,
+    pub bytes: u64,
+    pub lines: u64,
+    pub events: usize,
+    pub first_time: Option<LogTime>,
+    pub last_time: Option<LogTime>,
+    pub skipped: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileHits {
+    pub path: String,
+    pub count: usize,
+    /// The first line numbers (at most 50).
+    pub lines: Vec<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Sample {
+    pub path: String,
+    pub line: u64,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AlsoMatched {
+    pub rule: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub title: String,
+    pub category: &'static str,
+    pub severity: Severity,
+    pub count: usize,
+    pub first_seen: Option<LogTime>,
+    pub last_seen: Option<LogTime>,
+    pub products: Vec<Product>,
+    pub nodes: Vec<String>,
+    pub files: Vec<FileHits>,
+    /// Distinct values of notable extracted fields (oauth_problem, host), with counts.
+    pub values: BTreeMap<String, BTreeMap<String, usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock_skew: Option<SkewEstimate>,
+    /// Facts derived from the events, in sentences.
+    pub facts: Vec<String>,
+    pub cause: String,
+    pub remediation: Vec<String>,
+    pub references: Vec<String>,
+    pub also_matched: Vec<AlsoMatched>,
+    pub sample: Option<Sample>,
+}
+
+/// One event as NDJSON emits it.
+#[derive(Debug, Serialize)]
+pub struct EventRecord {
+    pub rule: String,
+    pub severity: Severity,
+    pub path: String,
+    pub line: u64,
+    pub time: Option<LogTime>,
+    pub product: Option<Product>,
+    pub node: Option<String>,
+    pub fields: BTreeMap<String, String>,
+    pub also_matched: Vec<String>,
+    pub evidence: String,
+}
+
+/// Fields whose distinct values are counted per finding.
+const COUNTED_FIELDS: [&str; 2] = ["oauth_problem", "host"];
+
+fn scrub(text: &str, redact: bool) -> String {
+    if redact {
+        redact::redact(text).into_owned()
+    } else {
+        text.to_string()
+    }
+}
+
+/// Builds the report from the scanned inputs (in input order) and the warnings met before
+/// scanning (discovery, rule loading).
+pub fn aggregate(
+    catalog: &Catalog,
+    inputs: &[Input],
+    scans: Vec<InputScan>,
+    mut warnings: Vec<Warning>,
+    redact: bool,
+) -> Report {
+    struct Acc<'a> {
+        events: Vec<(&'a Input, &'a Event)>,
+    }
+    let mut per_rule: BTreeMap<usize, Acc> = BTreeMap::new();
+    let mut sources = Vec::with_capacity(inputs.len());
+    let mut event_records = Vec::new();
+    let mut summary = Summary {
+        inputs: inputs.len(),
+        bytes: 0,
+        lines: 0,
+        events: 0,
+        findings: 0,
+        warnings: 0,
+        by_severity: BTreeMap::new(),
+        highest_severity: None,
+    };
+    for (input, scan) in inputs.iter().zip(scans.iter()) {
+        summary.bytes += scan.bytes;
+        summary.lines += scan.lines;
+        summary.events += scan.events.len();
+        warnings.extend(scan.warnings.iter().cloned());
+        sources.push(SourceReport {
+            path: input.display.clone(),
+            product: input.product,
+            node: input.node.clone(),
+            bytes: scan.bytes,
+            lines: scan.lines,
+            events: scan.events.len(),
+            first_time: scan.first_time,
+            last_time: scan.last_time,
+            skipped: scan.skipped,
+        });
+        for e in &scan.events {
+            let rule = catalog.rule(e.rule);
+            *summary.by_severity.entry(rule.severity).or_default() += 1;
+            per_rule
+                .entry(e.rule)
+                .or_insert_with(|| Acc { events: Vec::new() })
+                .events
+                .push((input, e));
+            event_records.push(EventRecord {
+                rule: rule.id.clone(),
+                severity: rule.severity,
+                path: input.display.clone(),
+                line: e.line,
+                time: e.time,
+                product: input.product,
+                node: input.node.clone(),
+                fields: e
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), scrub(v, redact)))
+                    .collect(),
+                also_matched: e.also.iter().map(|&r| catalog.rule(r).id.clone()).collect(),
+                evidence: scrub(&e.evidence, redact),
+            });
+        }
+    }
+    let mut findings: Vec<Finding> = per_rule
+        .into_iter()
+        .map(|(r, acc)| build_finding(catalog, r, &acc.events, redact))
+        .collect();
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.count.cmp(&a.count))
+            .then(a.rule.cmp(&b.rule))
+    });
+    warnings.sort();
+    warnings.dedup();
+    summary.findings = findings.len();
+    summary.warnings = warnings.len();
+    summary.highest_severity = findings.iter().map(|f| f.severity).max();
+    Report {
+        summary,
+        findings,
+        sources,
+        warnings,
+        events: event_records,
+    }
+}
+
+fn build_finding(
+    catalog: &Catalog,
+    r: usize,
+    events: &[(&Input, &Event)],
+    redact: bool,
+) -> Finding {
+    let rule = catalog.rule(r);
+    let mut files: Vec<FileHits> = Vec::new();
+    let mut products = Vec::new();
+    let mut nodes = Vec::new();
+    let mut values: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut also: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut first: Option<LogTime> = None;
+    let mut last: Option<LogTime> = None;
+    for (input, e) in events {
+        match files.last_mut() {
+            Some(f) if f.path == input.display => {
+                f.count += 1;
+                if f.lines.len() < MAX_LINES_PER_FILE {
+                    f.lines.push(e.line);
+                }
+            }
+            _ => files.push(FileHits {
+                path: input.display.clone(),
+                count: 1,
+                lines: vec![e.line],
+            }),
+        }
+        if let Some(p) = input.product
+            && !products.contains(&p)
+        {
+            products.push(p);
+        }
+        if let Some(n) = &input.node
+            && !nodes.contains(n)
+        {
+            nodes.push(n.clone());
+        }
+        for key in COUNTED_FIELDS {
+            if let Some(v) = e.fields.get(key) {
+                *values
+                    .entry(key.to_string())
+                    .or_default()
+                    .entry(scrub(v, redact))
+                    .or_default() += 1;
+            }
+        }
+        for &a in &e.also {
+            *also.entry(a).or_default() += 1;
+        }
+        if let Some(t) = e.time {
+            first = Some(first.map_or(t, |f| f.min(t)));
+            last = Some(last.map_or(t, |l| l.max(t)));
+        }
+    }
+    products.sort();
+    nodes.sort();
+    let clock_skew = skew::estimate(events.iter().map(|(_, e)| *e));
+    let mut facts = Vec::new();
+    if let Some(est) = &clock_skew {
+        facts.push(format!("Clock difference: {}.", skew::describe(est)));
+    }
+    let sample = events.iter().find_map(|(input, e)| {
+        e.text.as_ref().map(|t| Sample {
+            path: input.display.clone(),
+            line: e.line,
+            text: scrub(t, redact),
+        })
+    });
+    let mut also_matched: Vec<AlsoMatched> = also
+        .into_iter()
+        .map(|(a, count)| AlsoMatched {
+            rule: catalog.rule(a).id.clone(),
+            count,
+        })
+        .collect();
+    also_matched.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule.cmp(&b.rule)));
+    Finding {
+        rule: rule.id.clone(),
+        title: rule.title.clone(),
+        category: rule.category.name(),
+        severity: rule.severity,
+        count: events.len(),
+        first_seen: first,
+        last_seen: last,
+        products,
+        nodes,
+        files,
+        values,
+        clock_skew,
+        facts,
+        cause: rule.cause.clone(),
+        remediation: rule.remediation.clone(),
+        references: rule.references.clone(),
+        also_matched,
+        sample,
+    }
+}

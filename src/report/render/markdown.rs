@@ -1,0 +1,105 @@
+//! Markdown renderer, for pasting into a support ticket.
+
+use super::{human_bytes, line_list};
+use crate::report::Report;
+use std::fmt::Write;
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn render(r: &Report) -> String {
+    let mut o = String::new();
+    let s = &r.summary;
+    let _ = writeln!(o, "# linkdoctor report\n");
+    let _ = writeln!(
+        o,
+        "{} findings ({} events) in {} inputs ({}, {} lines); {} warnings.\n",
+        s.findings,
+        s.events,
+        s.inputs,
+        human_bytes(s.bytes),
+        s.lines,
+        s.warnings
+    );
+    if !r.findings.is_empty() {
+        let _ = writeln!(
+            o,
+            "| Severity | Cause | Rule | Count | Products | First seen | Last seen |"
+        );
+        let _ = writeln!(o, "|---|---|---|---:|---|---|---|");
+        for f in &r.findings {
+            let products: Vec<&str> = f.products.iter().map(|p| p.name()).collect();
+            let _ = writeln!(
+                o,
+                "| {} | {} | `{}` | {} | {} | {} | {} |",
+                f.severity,
+                cell(&f.title),
+                f.rule,
+                f.count,
+                products.join(", "),
+                f.first_seen.map(|t| t.to_string()).unwrap_or_default(),
+                f.last_seen.map(|t| t.to_string()).unwrap_or_default()
+            );
+        }
+        let _ = writeln!(o);
+    }
+    for (i, f) in r.findings.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "## {}. {} (`{}`, {})\n",
+            i + 1,
+            f.title,
+            f.rule,
+            f.severity
+        );
+        let _ = writeln!(o, "**Cause.** {}\n", f.cause);
+        for fact in &f.facts {
+            let _ = writeln!(o, "**Finding.** {fact}\n");
+        }
+        for (key, vals) in &f.values {
+            let list: Vec<String> = vals.iter().map(|(v, n)| format!("`{v}` ({n})")).collect();
+            let _ = writeln!(o, "**{key}:** {}\n", list.join(", "));
+        }
+        if !f.nodes.is_empty() {
+            let _ = writeln!(o, "**Nodes:** {}\n", f.nodes.join(", "));
+        }
+        let _ = writeln!(o, "**Evidence:**\n");
+        for file in &f.files {
+            let _ = writeln!(
+                o,
+                "- `{}`: {}",
+                file.path,
+                line_list(&file.lines, file.count)
+            );
+        }
+        let _ = writeln!(o, "\n**What to do:**\n");
+        for (n, step) in f.remediation.iter().enumerate() {
+            let _ = writeln!(o, "{}. {}", n + 1, step);
+        }
+        if !f.also_matched.is_empty() {
+            let list: Vec<String> = f
+                .also_matched
+                .iter()
+                .map(|a| format!("`{}` ({})", a.rule, a.count))
+                .collect();
+            let _ = writeln!(o, "\nAlso matched: {}", list.join(", "));
+        }
+        if !f.references.is_empty() {
+            let _ = writeln!(o, "\nReferences: {}", f.references.join("; "));
+        }
+        if let Some(sample) = &f.sample {
+            let _ = writeln!(o, "\nSample (`{}:{}`):\n", sample.path, sample.line);
+            let _ = writeln!(o, "```\n{}\n```", sample.text.replace("```", "'''"));
+        }
+        let _ = writeln!(o);
+    }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(o, "## Warnings\n");
+        for w in &r.warnings {
+            let _ = writeln!(o, "- `{}`", cell(&w.to_string()));
+        }
+        let _ = writeln!(o);
+    }
+    o
+}

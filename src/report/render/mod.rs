@@ -1,0 +1,77 @@
+//! Renderers: one module per output format, all reading the same [`Report`]. Output depends
+//! only on the report, so the same input gives the same bytes whatever the thread count.
+
+mod json;
+mod markdown;
+mod table;
+
+use super::Report;
+use clap::ValueEnum;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable tables and sections (default).
+    Table,
+    /// One JSON document: summary, findings, sources, warnings.
+    Json,
+    /// One JSON object per line: every event, then every warning, then the summary.
+    Ndjson,
+    /// Markdown to paste into a ticket.
+    Markdown,
+}
+
+/// Renders `report` in `format`. `color` adds ANSI styling to the table format only.
+pub fn render(report: &Report, format: Format, color: bool) -> String {
+    match format {
+        Format::Table => table::render(report, color),
+        Format::Json => json::render(report),
+        Format::Ndjson => json::render_ndjson(report),
+        Format::Markdown => markdown::render(report),
+    }
+}
+
+/// `1234567` -> `1.2 MB` (decimal units, as throughput figures are given).
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// `lines 3, 17, 40 (+12 more)` for a file's hits.
+pub fn line_list(lines: &[u64], count: usize) -> String {
+    let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
+    let more = count.saturating_sub(shown.len());
+    let word = if count == 1 { "line" } else { "lines" };
+    if more > 0 {
+        format!("{word} {} (+{more} more)", shown.join(", "))
+    } else {
+        format!("{word} {}", shown.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1_234_567), "1.2 MB");
+        assert_eq!(line_list(&[1, 2], 2), "lines 1, 2");
+        assert_eq!(line_list(&[7], 1), "line 7");
+        let many: Vec<u64> = (1..=50).collect();
+        assert_eq!(
+            line_list(&many, 60),
+            "lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 (+50 more)"
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! The default, human-readable renderer: a summary table of causes (comfy-table), then one
+//! section per cause with what it means, where it was seen, what to do and a sample.
+
+use super::{human_bytes, line_list};
+use crate::model::Severity;
+use crate::report::Report;
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
+use std::fmt::Write;
+
+fn severity_color(s: Severity) -> Color {
+    match s {
+        Severity::Critical => Color::Magenta,
+        Severity::Error => Color::Red,
+        Severity::Warning => Color::Yellow,
+        Severity::Info => Color::Blue,
+    }
+}
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn bold(&self, s: &str) -> String {
+        if self.color {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn dim(&self, s: &str) -> String {
+        if self.color {
+            format!("\x1b[2m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn severity(&self, s: Severity) -> String {
+        let label = s.name().to_uppercase();
+        if !self.color {
+            return label;
+        }
+        let code = match s {
+            Severity::Critical => "35",
+            Severity::Error => "31",
+            Severity::Warning => "33",
+            Severity::Info => "34",
+        };
+        format!("\x1b[1;{code}m{label}\x1b[0m")
+    }
+}
+
+pub fn render(r: &Report, color: bool) -> String {
+    let st = Style { color };
+    let mut o = String::new();
+    let s = &r.summary;
+    let _ = writeln!(
+        o,
+        "{} {} finding{} ({} events) in {} input{} ({}, {} lines); {} warning{}",
+        st.bold("linkdoctor:"),
+        s.findings,
+        if s.findings == 1 { "" } else { "s" },
+        s.events,
+        s.inputs,
+        if s.inputs == 1 { "" } else { "s" },
+        human_bytes(s.bytes),
+        s.lines,
+        s.warnings,
+        if s.warnings == 1 { "" } else { "s" },
+    );
+    if r.findings.is_empty() {
+        let _ = writeln!(o, "No application-link problems found.");
+    } else {
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .force_no_tty();
+        if color {
+            t.enforce_styling();
+        }
+        t.set_header([
+            "#",
+            "Severity",
+            "Cause",
+            "Count",
+            "Products",
+            "First seen",
+            "Last seen",
+        ]);
+        for (i, f) in r.findings.iter().enumerate() {
+            let products: Vec<&str> = f.products.iter().map(|p| p.name()).collect();
+            let sev = Cell::new(f.severity.name().to_uppercase());
+            let sev = if color {
+                sev.fg(severity_color(f.severity))
+                    .add_attribute(Attribute::Bold)
+            } else {
+                sev
+            };
+            t.add_row(vec![
+                Cell::new(i + 1),
+                sev,
+                Cell::new(format!("{}\n{}", f.title, f.rule)),
+                Cell::new(f.count),
+                Cell::new(products.join(", ")),
+                Cell::new(
+                    f.first_seen
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                ),
+                Cell::new(
+                    f.last_seen
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                ),
+            ]);
+        }
+        let _ = writeln!(o, "{t}");
+    }
+    for (i, f) in r.findings.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "\n[{}] {} {} ({}) - {} event{}",
+            i + 1,
+            st.severity(f.severity),
+            st.bold(&f.title),
+            f.rule,
+            f.count,
+            if f.count == 1 { "" } else { "s" }
+        );
+        let _ = writeln!(o, "    Cause: {}", f.cause);
+        for fact in &f.facts {
+            let _ = writeln!(o, "    Finding: {fact}");
+        }
+        for (key, vals) in &f.values {
+            let list: Vec<String> = vals.iter().map(|(v, n)| format!("{v} ({n})")).collect();
+            let _ = writeln!(o, "    {key}: {}", list.join(", "));
+        }
+        if !f.nodes.is_empty() {
+            let _ = writeln!(o, "    Nodes: {}", f.nodes.join(", "));
+        }
+        let _ = writeln!(o, "    Seen in:");
+        for file in &f.files {
+            let _ = writeln!(
+                o,
+                "      {} {}",
+                file.path,
+                line_list(&file.lines, file.count)
+            );
+        }
+        let _ = writeln!(o, "    What to do:");
+        for (n, step) in f.remediation.iter().enumerate() {
+            let _ = writeln!(o, "      {}. {}", n + 1, step);
+        }
+        if !f.also_matched.is_empty() {
+            let list: Vec<String> = f
+                .also_matched
+                .iter()
+                .map(|a| format!("{} ({})", a.rule, a.count))
+                .collect();
+            let _ = writeln!(o, "    Also matched: {}", list.join(", "));
+        }
+        if let Some(sample) = &f.sample {
+            let _ = writeln!(o, "    Sample ({}:{}):", sample.path, sample.line);
+            for line in sample.text.lines().take(12) {
+                let _ = writeln!(o, "      {}", st.dim(&format!("| {line}")));
+            }
+            let n = sample.text.lines().count();
+            if n > 12 {
+                let _ = writeln!(
+                    o,
+                    "      {}",
+                    st.dim(&format!("| ... ({} more lines)", n - 12))
+                );
+            }
+        }
+    }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(o, "\n{}", st.bold("Warnings:"));
+        for w in &r.warnings {
+            let _ = writeln!(o, "  {w}");
+        }
+    }
+    o
+}

@@ -1,0 +1,175 @@
+//! Clock difference estimated from `oauth_problem=timestamp_refused` events. The provider
+//! answers with `oauth_acceptable_timestamps=min-max`, a window centred on its own clock
+//! (epoch seconds, UTC). Against the request's `oauth_timestamp`, when the log shows it, that
+//! gives the skew between the two servers; otherwise it is compared with the log line's own
+//! time, which includes the writing server's UTC offset when the line does not state it.
+
+use crate::scan::Event;
+use serde::Serialize;
+
+/// How an estimate was obtained, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkewBasis {
+    /// Request's `oauth_timestamp` against the provider's window: the real clock difference.
+    RequestTimestamp,
+    /// Log line with an explicit UTC offset against the provider's window.
+    LogTimeWithOffset,
+    /// Log line in unknown local time, read as UTC: includes the server's UTC offset.
+    LogTimeLocal,
+}
+
+/// A clock-difference estimate over the events of one finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkewEstimate {
+    /// Median of the per-event differences, in seconds: positive means the clock that wrote
+    /// the request or the log line is ahead of the provider's.
+    pub seconds: i64,
+    pub basis: SkewBasis,
+    pub samples: usize,
+}
+
+/// Per-event difference and its basis.
+fn event_skew(e: &Event) -> Option<(i64, SkewBasis)> {
+    let window = e.fields.get("oauth_acceptable_timestamps")?;
+    let (lo, hi) = window.split_once('-')?;
+    let (lo, hi): (i64, i64) = (lo.parse().ok()?, hi.parse().ok()?);
+    let provider = (lo + hi) / 2;
+    if let Some(ts) = e
+        .fields
+        .get("oauth_timestamp")
+        .and_then(|t| t.parse::<i64>().ok())
+    {
+        return Some((ts - provider, SkewBasis::RequestTimestamp));
+    }
+    let t = e.time?;
+    match t.epoch_seconds(None) {
+        Some(s) => Some((s - provider, SkewBasis::LogTimeWithOffset)),
+        None => t
+            .epoch_seconds(Some(jiff::tz::Offset::UTC))
+            .map(|s| (s - provider, SkewBasis::LogTimeLocal)),
+    }
+}
+
+/// The estimate from the best basis available among `events`.
+pub fn estimate<'a>(events: impl Iterator<Item = &'a Event>) -> Option<SkewEstimate> {
+    let all: Vec<(i64, SkewBasis)> = events.filter_map(event_skew).collect();
+    let best = all.iter().map(|(_, b)| *b).min()?;
+    let mut values: Vec<i64> = all
+        .iter()
+        .filter(|(_, b)| *b == best)
+        .map(|(s, _)| *s)
+        .collect();
+    values.sort_unstable();
+    Some(SkewEstimate {
+        seconds: values[values.len() / 2],
+        basis: best,
+        samples: values.len(),
+    })
+}
+
+/// `5025` -> `1h 23m 45s`, with a sign for negative values.
+pub fn human_duration(seconds: i64) -> String {
+    let sign = if seconds < 0 { "-" } else { "" };
+    let s = seconds.unsigned_abs();
+    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
+    match (h, m) {
+        (0, 0) => format!("{sign}{sec}s"),
+        (0, _) => format!("{sign}{m}m {sec:02}s"),
+        _ => format!("{sign}{h}h {m:02}m {sec:02}s"),
+    }
+}
+
+/// One sentence a reader can act on.
+pub fn describe(est: &SkewEstimate) -> String {
+    let d = human_duration(est.seconds.abs());
+    let dir = if est.seconds >= 0 {
+        "ahead of"
+    } else {
+        "behind"
+    };
+    let tz_like = est.seconds.abs() >= 1800
+        && (est.seconds.abs() % 1800 < 300 || est.seconds.abs() % 1800 > 1500);
+    let mut s = match est.basis {
+        SkewBasis::RequestTimestamp => format!(
+            "the requesting server's clock is {d} {dir} the provider's (from the request's oauth_timestamp, median of {} events); OAuth accepts at most 5 minutes",
+            est.samples
+        ),
+        SkewBasis::LogTimeWithOffset => format!(
+            "the clock that wrote this log is {d} {dir} the provider's (log time with UTC offset against oauth_acceptable_timestamps, median of {} events); OAuth accepts at most 5 minutes",
+            est.samples
+        ),
+        SkewBasis::LogTimeLocal => format!(
+            "this log's local time is {d} {dir} the provider's UTC clock (median of {} events); the log states no UTC offset, so this includes the server's time zone",
+            est.samples
+        ),
+    };
+    if tz_like {
+        s.push_str("; a difference close to a whole number of half hours points to a wrong time zone rather than a drifting clock");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::timestamp::parse_line_start;
+    use std::collections::BTreeMap;
+
+    fn ev(fields: &[(&str, &str)], line: &str) -> Event {
+        Event {
+            line: 1,
+            offset: 0,
+            time: parse_line_start(line.as_bytes()),
+            rule: 0,
+            also: vec![],
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+            evidence: String::new(),
+            text: None,
+        }
+    }
+
+    #[test]
+    fn request_timestamp_is_preferred() {
+        let a = ev(
+            &[
+                ("oauth_acceptable_timestamps", "1000-1600"),
+                ("oauth_timestamp", "2300"),
+            ],
+            "2024-01-01 00:00:00,000+0000 x",
+        );
+        let est = estimate([a].iter()).unwrap();
+        assert_eq!(est.seconds, 1000);
+        assert_eq!(est.basis, SkewBasis::RequestTimestamp);
+    }
+
+    #[test]
+    fn log_time_with_offset() {
+        // 2024-01-01T00:00:00Z = 1704067200; provider middle 1704067200 - 600.
+        let a = ev(
+            &[("oauth_acceptable_timestamps", "1704066300-1704066900")],
+            "2024-01-01 00:00:00,000+0000 x",
+        );
+        let est = estimate([a].iter()).unwrap();
+        assert_eq!(
+            (est.seconds, est.basis),
+            (600, SkewBasis::LogTimeWithOffset)
+        );
+        assert!(describe(&est).contains("10m 00s ahead of"));
+    }
+
+    #[test]
+    fn local_time_hints_at_time_zone() {
+        let a = ev(
+            &[("oauth_acceptable_timestamps", "1704066900-1704067500")],
+            "2024-01-01 01:00:00,000 x",
+        );
+        let est = estimate([a].iter()).unwrap();
+        assert_eq!((est.seconds, est.basis), (3600, SkewBasis::LogTimeLocal));
+        assert!(describe(&est).contains("time zone"));
+        assert_eq!(human_duration(-65), "-1m 05s");
+    }
+}

@@ -1,0 +1,433 @@
+//! The compiled rule catalog: validation of parsed rules, the prefilter automaton built from
+//! every rule's anchor literals, and classification of one event to one cause (the most
+//! specific rule wins; the other matching rules are kept as "also matched").
+
+use super::load::{LoadedFile, RuleError};
+use super::schema::{Category, Located, RuleSpec};
+use crate::model::{Product, Severity};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexBuilder};
+use std::collections::{BTreeMap, HashMap};
+
+/// Compiled size limit of one rule regex (bytes of automaton), and its nesting limit.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+pub const REGEX_NEST_LIMIT: u32 = 40;
+/// Shortest anchor literal accepted: shorter ones flood the prefilter.
+pub const MIN_LITERAL_LEN: usize = 4;
+
+/// A validated, compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub products: Vec<Product>,
+    pub priority: i32,
+    pub literals: Vec<String>,
+    pub regex: Option<Regex>,
+    pub unless: Option<Regex>,
+    pub extract: Vec<(String, Regex)>,
+    pub cause: String,
+    pub remediation: Vec<String>,
+    pub references: Vec<String>,
+    pub examples_match: Vec<String>,
+    pub examples_no_match: Vec<String>,
+    /// The file the rule came from (`rules/oauth.yaml` for built-ins).
+    pub origin: String,
+}
+
+impl Rule {
+    pub fn applies_to(&self, product: Option<Product>) -> bool {
+        match product {
+            Some(p) => self.products.is_empty() || self.products.contains(&p),
+            None => true,
+        }
+    }
+
+    /// Where in `text` this rule matches, if it does (ignoring the product filter).
+    pub fn match_span(&self, text: &str) -> Option<(usize, usize)> {
+        let span = match &self.regex {
+            Some(re) => re.find(text).map(|m| (m.start(), m.end()))?,
+            None => self
+                .literals
+                .iter()
+                .filter_map(|l| text.find(l.as_str()).map(|s| (s, s + l.len())))
+                .min()?,
+        };
+        if let Some(unless) = &self.unless
+            && unless.is_match(text)
+        {
+            return None;
+        }
+        Some(span)
+    }
+}
+
+/// The result of classifying one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classification {
+    /// Index of the winning rule in the catalog.
+    pub rule: usize,
+    /// Other rules that matched the same event, most specific first.
+    pub also: Vec<usize>,
+    /// Values extracted from the event (oauth_problem, url, host, ...).
+    pub fields: BTreeMap<String, String>,
+}
+
+/// The compiled catalog.
+#[derive(Debug)]
+pub struct Catalog {
+    rules: Vec<Rule>,
+    /// Distinct anchor literals of all rules, in the order the prefilter knows them.
+    literals: Vec<String>,
+    /// For each literal, the rules that name it.
+    literal_rules: Vec<Vec<usize>>,
+    prefilter: AhoCorasick,
+}
+
+impl Catalog {
+    /// Validates and compiles parsed rule files. Later files override earlier ones by id
+    /// (user rules override built-ins). Invalid rules are skipped and returned as errors.
+    pub fn compile(files: Vec<LoadedFile>) -> (Catalog, Vec<RuleError>) {
+        let mut errors = Vec::new();
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        for file in files {
+            let mut seen_here: HashMap<String, u64> = HashMap::new();
+            for (i, spec) in file.rules.into_iter().enumerate() {
+                let id = spec.id.value.clone();
+                if let Some(first) = seen_here.get(&id) {
+                    errors.push(RuleError::at(
+                        &file.origin,
+                        &spec.id,
+                        format!("rules[{i}].id"),
+                        format!("duplicate rule id '{id}' (first defined on line {first})"),
+                    ));
+                    continue;
+                }
+                seen_here.insert(id.clone(), spec.id.referenced.line());
+                match compile_rule(&file.origin, i, spec) {
+                    Ok(rule) => match by_id.get(&rule.id) {
+                        Some(&at) => rules[at] = rule,
+                        None => {
+                            by_id.insert(rule.id.clone(), rules.len());
+                            rules.push(rule);
+                        }
+                    },
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        (Catalog::from_rules(rules), errors)
+    }
+
+    fn from_rules(rules: Vec<Rule>) -> Catalog {
+        let mut literals: Vec<String> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut literal_rules: Vec<Vec<usize>> = Vec::new();
+        for (r, rule) in rules.iter().enumerate() {
+            for lit in &rule.literals {
+                let li = *index.entry(lit.clone()).or_insert_with(|| {
+                    literals.push(lit.clone());
+                    literal_rules.push(Vec::new());
+                    literals.len() - 1
+                });
+                if !literal_rules[li].contains(&r) {
+                    literal_rules[li].push(r);
+                }
+            }
+        }
+        let prefilter = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&literals)
+            .unwrap_or_else(|_| {
+                // Only reachable if the automaton would exceed its size limits; an empty
+                // automaton keeps the program running (and finds nothing).
+                AhoCorasick::new(Vec::<String>::new()).expect("empty automaton")
+            });
+        Catalog {
+            rules,
+            literals,
+            literal_rules,
+            prefilter,
+        }
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn rule(&self, index: usize) -> &Rule {
+        &self.rules[index]
+    }
+
+    pub fn find(&self, id: &str) -> Option<usize> {
+        self.rules.iter().position(|r| r.id == id)
+    }
+
+    /// The distinct anchor literals the prefilter searches for.
+    pub fn literals(&self) -> &[String] {
+        &self.literals
+    }
+
+    pub fn prefilter(&self) -> &AhoCorasick {
+        &self.prefilter
+    }
+
+    /// Classifies one event. `product` filters rules by their `products` list when known.
+    pub fn classify(&self, text: &str, product: Option<Product>) -> Option<Classification> {
+        let mut candidates: Vec<usize> = Vec::new();
+        for m in self.prefilter.find_overlapping_iter(text) {
+            for &r in &self.literal_rules[m.pattern().as_usize()] {
+                if !candidates.contains(&r) {
+                    candidates.push(r);
+                }
+            }
+        }
+        let mut hits: Vec<(usize, (usize, usize))> = candidates
+            .into_iter()
+            .filter(|&r| self.rules[r].applies_to(product))
+            .filter_map(|r| self.rules[r].match_span(text).map(|span| (r, span)))
+            .collect();
+        if hits.is_empty() {
+            return None;
+        }
+        // Most specific first: explicit priority, then the deepest match (a later
+        // `Caused by:` is closer to the root cause), then the longer match, then the id.
+        hits.sort_by(|(a, sa), (b, sb)| {
+            let (ra, rb) = (&self.rules[*a], &self.rules[*b]);
+            rb.priority
+                .cmp(&ra.priority)
+                .then(sb.0.cmp(&sa.0))
+                .then((sb.1 - sb.0).cmp(&(sa.1 - sa.0)))
+                .then(ra.id.cmp(&rb.id))
+        });
+        let winner = hits[0].0;
+        let fields = super::extract::fields(&self.rules[winner], text);
+        Some(Classification {
+            rule: winner,
+            also: hits[1..].iter().map(|(r, _)| *r).collect(),
+            fields,
+        })
+    }
+}
+
+fn is_kebab_case(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && !id.contains("--")
+}
+
+fn compile_regex(
+    origin: &str,
+    loc: &Located,
+    field: String,
+    case_insensitive: bool,
+) -> Result<Regex, RuleError> {
+    RegexBuilder::new(&loc.value)
+        .case_insensitive(case_insensitive)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .nest_limit(REGEX_NEST_LIMIT)
+        .build()
+        .map_err(|e| {
+            let msg = e.to_string();
+            let msg = msg
+                .lines()
+                .last()
+                .unwrap_or("invalid regex")
+                .trim()
+                .to_string();
+            RuleError::at(origin, loc, field, format!("invalid regex: {msg}"))
+        })
+}
+
+fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleError> {
+    let field = |name: &str| format!("rules[{i}].{name}");
+    if !is_kebab_case(&spec.id.value) {
+        return Err(RuleError::at(
+            origin,
+            &spec.id,
+            field("id"),
+            format!(
+                "rule id '{}' must be kebab-case (a-z, 0-9, '-')",
+                spec.id.value
+            ),
+        ));
+    }
+    let id_error = |name: &str, msg: String| RuleError::at(origin, &spec.id, field(name), msg);
+    if spec.matcher.literals.is_empty() {
+        return Err(id_error(
+            "match.literals",
+            "at least one anchor literal is required (it feeds the prefilter)".into(),
+        ));
+    }
+    for (j, lit) in spec.matcher.literals.iter().enumerate() {
+        if lit.value.len() < MIN_LITERAL_LEN {
+            return Err(RuleError::at(
+                origin,
+                lit,
+                field(&format!("match.literals[{j}]")),
+                format!(
+                    "literal '{}' is shorter than {MIN_LITERAL_LEN} bytes and would flood the prefilter",
+                    lit.value
+                ),
+            ));
+        }
+    }
+    if spec.remediation.is_empty() {
+        return Err(id_error(
+            "remediation",
+            "at least one remediation step is required".into(),
+        ));
+    }
+    if spec.cause.trim().is_empty() {
+        return Err(id_error("cause", "the cause must not be empty".into()));
+    }
+    let ci = spec.matcher.case_insensitive;
+    let regex = spec
+        .matcher
+        .regex
+        .as_ref()
+        .map(|r| compile_regex(origin, r, field("match.regex"), ci))
+        .transpose()?;
+    let unless = spec
+        .matcher
+        .unless
+        .as_ref()
+        .map(|r| compile_regex(origin, r, field("match.unless"), ci))
+        .transpose()?;
+    let mut extract = Vec::new();
+    for (name, loc) in &spec.extract {
+        let re = compile_regex(origin, loc, field(&format!("extract.{name}")), false)?;
+        if re.captures_len() < 2 {
+            return Err(RuleError::at(
+                origin,
+                loc,
+                field(&format!("extract.{name}")),
+                "an extract regex needs one capture group for the value",
+            ));
+        }
+        extract.push((name.clone(), re));
+    }
+    Ok(Rule {
+        id: spec.id.value,
+        title: spec.title,
+        category: spec.category,
+        severity: spec.severity,
+        products: spec.products,
+        priority: spec.priority,
+        literals: spec.matcher.literals.into_iter().map(|l| l.value).collect(),
+        regex,
+        unless,
+        extract,
+        cause: spec.cause.trim().to_string(),
+        remediation: spec.remediation,
+        references: spec.references,
+        examples_match: spec.examples.matching,
+        examples_no_match: spec.examples.not_matching,
+        origin: origin.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::load::parse_rule_file;
+    use super::*;
+
+    fn catalog(yaml: &str) -> (Catalog, Vec<RuleError>) {
+        Catalog::compile(vec![parse_rule_file("t.yaml", yaml).unwrap()])
+    }
+
+    const TWO_RULES: &str = r#"
+rules:
+  - id: generic-oauth
+    title: Generic
+    category: oauth
+    severity: warning
+    match: { literals: ["oauth_problem"] }
+    cause: c
+    remediation: [r]
+    examples: { match: [], no_match: [] }
+  - id: specific-oauth
+    title: Specific
+    category: oauth
+    severity: error
+    priority: 10
+    match: { literals: ["oauth_problem"], regex: 'oauth_problem=timestamp_refused' }
+    cause: c
+    remediation: [r]
+    examples: { match: [], no_match: [] }
+"#;
+
+    #[test]
+    fn priority_wins_and_others_are_kept() {
+        let (cat, errors) = catalog(TWO_RULES);
+        assert!(errors.is_empty(), "{errors:?}");
+        let c = cat
+            .classify("x oauth_problem=timestamp_refused y", None)
+            .unwrap();
+        assert_eq!(cat.rule(c.rule).id, "specific-oauth");
+        assert_eq!(c.also.len(), 1);
+        let c = cat.classify("x oauth_problem=nonce_used", None).unwrap();
+        assert_eq!(cat.rule(c.rule).id, "generic-oauth");
+        assert!(cat.classify("nothing here", None).is_none());
+    }
+
+    #[test]
+    fn bad_regex_is_located_and_other_rules_load() {
+        let yaml = TWO_RULES.replace("'oauth_problem=timestamp_refused'", "'(unclosed'");
+        let (cat, errors) = catalog(&yaml);
+        assert_eq!(cat.rules().len(), 1);
+        assert_eq!(errors.len(), 1);
+        let e = &errors[0];
+        assert_eq!(e.field.as_deref(), Some("rules[1].match.regex"));
+        assert!(e.line.is_some());
+        assert!(e.to_string().starts_with("t.yaml:"), "{e}");
+    }
+
+    #[test]
+    fn short_literals_and_bad_ids_are_rejected() {
+        let yaml = TWO_RULES.replace(
+            "literals: [\"oauth_problem\"] }\n    cause",
+            "literals: [\"ssl\"] }\n    cause",
+        );
+        let (_, errors) = catalog(&yaml);
+        assert!(errors[0].message.contains("shorter"), "{errors:?}");
+        let yaml = TWO_RULES.replace("id: generic-oauth", "id: Generic_OAuth");
+        let (_, errors) = catalog(&yaml);
+        assert!(errors[0].message.contains("kebab-case"), "{errors:?}");
+    }
+
+    #[test]
+    fn user_rule_overrides_builtin_by_id() {
+        let a = parse_rule_file("a.yaml", TWO_RULES).unwrap();
+        let b = parse_rule_file(
+            "b.yaml",
+            &TWO_RULES.replace("title: Generic", "title: Overridden"),
+        )
+        .unwrap();
+        let (cat, errors) = Catalog::compile(vec![a, b]);
+        assert!(errors.is_empty());
+        assert_eq!(cat.rules().len(), 2);
+        assert_eq!(
+            cat.rule(cat.find("generic-oauth").unwrap()).title,
+            "Overridden"
+        );
+        assert_eq!(cat.rule(0).origin, "b.yaml");
+    }
+
+    #[test]
+    fn huge_regex_is_refused() {
+        let yaml = TWO_RULES.replace(
+            "'oauth_problem=timestamp_refused'",
+            "'(((a{100}){100}){100})'",
+        );
+        let (_, errors) = catalog(&yaml);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+    }
+}

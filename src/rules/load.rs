@@ -1,0 +1,236 @@
+//! Loading rule files: the built-in catalog embedded from `rules/*.yaml`, and user rule
+//! directories given with `--rules DIR`. User files are untrusted input: their size is
+//! limited, YAML parsing runs under a budget, and every error names the file, line, column
+//! and field. A bad user file is reported and skipped; the other files still load.
+
+use super::schema::{Located, RuleFile, RuleSpec};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The built-in rule files, embedded in the binary. A test checks that every file in
+/// `rules/` is listed here.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("rules/oauth.yaml", include_str!("../../rules/oauth.yaml")),
+    ("rules/ssl.yaml", include_str!("../../rules/ssl.yaml")),
+    (
+        "rules/network.yaml",
+        include_str!("../../rules/network.yaml"),
+    ),
+    (
+        "rules/applinks.yaml",
+        include_str!("../../rules/applinks.yaml"),
+    ),
+];
+
+/// Largest user rule file accepted.
+pub const MAX_RULE_FILE_BYTES: u64 = 1024 * 1024;
+
+/// A rule loading or validation error, located as precisely as the input allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub file: String,
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    /// Dotted path of the offending field, e.g. `rules[3].match.regex`.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl RuleError {
+    pub fn at(file: &str, loc: &Located, field: String, message: impl Into<String>) -> Self {
+        let l = &loc.referenced;
+        RuleError {
+            file: file.to_string(),
+            line: (l.line() > 0).then(|| l.line()),
+            column: (l.column() > 0).then(|| l.column()),
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+
+    pub fn file(file: &str, message: impl Into<String>) -> Self {
+        RuleError {
+            file: file.to_string(),
+            line: None,
+            column: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Rules parsed from one file, with the file's display name.
+pub struct LoadedFile {
+    pub origin: String,
+    pub rules: Vec<RuleSpec>,
+}
+
+/// Parses one rule file's text. `origin` names the file in errors.
+pub fn parse_rule_file(origin: &str, text: &str) -> Result<LoadedFile, RuleError> {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = 32;
+    budget.max_nodes = 200_000;
+    budget.max_total_scalar_bytes = 4 * 1024 * 1024;
+    budget.max_aliases = 0;
+    budget.max_anchors = 0;
+    let options = serde_saphyr::options! {
+        budget: Some(budget),
+    };
+    match serde_saphyr::from_str_with_options::<RuleFile>(text, options) {
+        Ok(file) => Ok(LoadedFile {
+            origin: origin.to_string(),
+            rules: file.rules,
+        }),
+        Err(e) => {
+            let loc = e.location();
+            // The error's own text carries a snippet; keep its first line as the message.
+            let message = e.to_string();
+            let message = message.lines().next().unwrap_or("invalid YAML").to_string();
+            Err(RuleError {
+                file: origin.to_string(),
+                line: loc.map(|l| l.line()).filter(|&n| n > 0),
+                column: loc.map(|l| l.column()).filter(|&n| n > 0),
+                field: None,
+                message,
+            })
+        }
+    }
+}
+
+/// Loads the embedded catalog. Built-in files are part of the program: an error here is a
+/// bug caught by `cargo test`, but it is still reported, never a panic.
+pub fn builtin_files() -> Result<Vec<LoadedFile>, RuleError> {
+    BUILTIN_FILES
+        .iter()
+        .map(|(name, text)| parse_rule_file(name, text))
+        .collect()
+}
+
+/// Loads every `*.yaml` / `*.yml` file of a user rule directory (or a single file), in name
+/// order. Files that fail are returned as errors next to the files that loaded.
+pub fn user_files(path: &Path) -> (Vec<LoadedFile>, Vec<RuleError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let shown = path.display().to_string();
+    let paths: Vec<PathBuf> = if path.is_dir() {
+        match std::fs::read_dir(path) {
+            Ok(entries) => {
+                let mut v: Vec<PathBuf> = entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        matches!(
+                            p.extension().and_then(|e| e.to_str()),
+                            Some("yaml") | Some("yml")
+                        )
+                    })
+                    .collect();
+                v.sort();
+                v
+            }
+            Err(e) => {
+                errors.push(RuleError::file(
+                    &shown,
+                    format!("cannot read directory: {e}"),
+                ));
+                return (files, errors);
+            }
+        }
+    } else {
+        vec![path.to_path_buf()]
+    };
+    for p in paths {
+        let name = p.display().to_string();
+        match read_limited(&p) {
+            Ok(text) => match parse_rule_file(&name, &text) {
+                Ok(f) => files.push(f),
+                Err(e) => errors.push(e),
+            },
+            Err(e) => errors.push(e),
+        }
+    }
+    (files, errors)
+}
+
+fn read_limited(p: &Path) -> Result<String, RuleError> {
+    let name = p.display().to_string();
+    let meta =
+        std::fs::metadata(p).map_err(|e| RuleError::file(&name, format!("cannot read: {e}")))?;
+    if meta.len() > MAX_RULE_FILE_BYTES {
+        return Err(RuleError::file(
+            &name,
+            format!(
+                "rule file is {} bytes, larger than the {} byte limit",
+                meta.len(),
+                MAX_RULE_FILE_BYTES
+            ),
+        ));
+    }
+    let bytes =
+        std::fs::read(p).map_err(|e| RuleError::file(&name, format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        RuleError::file(
+            &name,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_file_is_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().to_string();
+            if name.ends_with(".yaml") {
+                let rel = format!("rules/{name}");
+                assert!(
+                    BUILTIN_FILES.iter().any(|(n, _)| *n == rel),
+                    "{rel} is not listed in BUILTIN_FILES"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn builtin_files_parse() {
+        builtin_files().unwrap();
+    }
+
+    #[test]
+    fn unknown_field_is_located() {
+        let text = "rules:\n  - id: x\n    titel: oops\n";
+        let err = parse_rule_file("user.yaml", text).err().unwrap();
+        assert_eq!(err.file, "user.yaml");
+        assert_eq!(err.line, Some(3));
+        assert!(err.message.contains("titel"), "{}", err.message);
+    }
+
+    #[test]
+    fn malformed_yaml_is_an_error_not_a_panic() {
+        for text in ["rules: [", "rules:\n  - id: [1, 2\n", "\u{0}", "rules: *a"] {
+            assert!(parse_rule_file("bad.yaml", text).is_err());
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! The hot loop. Reads an input in large buffers and searches each whole buffer with the
+//! catalog's literal prefilter; only around a hit are line and event boundaries found and
+//! the rules' regexes run. Memory stays bounded: one buffer per input being read, plus the
+//! events found.
+
+pub mod event;
+pub mod timestamp;
+
+use crate::model::Product;
+use crate::rules::Catalog;
+use crate::warning::Warning;
+use event::{EventLimits, event_bounds, line_start, safe_cut};
+use std::collections::BTreeMap;
+use std::io::{ErrorKind, Read};
+use timestamp::{LogTime, parse_line_start};
+
+/// Size of one read buffer. A line longer than this is scanned in pieces (with a warning).
+pub const DEFAULT_BUFFER_BYTES: usize = 8 * 1024 * 1024;
+/// How much of an input's start is checked for NUL bytes to tell binary files apart.
+const BINARY_SNIFF_BYTES: usize = 8 * 1024;
+/// Longest evidence line kept per event.
+const MAX_EVIDENCE_LINE: usize = 1024;
+
+/// Settings of one scan that every input shares.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanSettings {
+    pub buffer_bytes: usize,
+    pub event: EventLimits,
+    /// Only events at or after this time (inclusive)...
+    pub since: Option<LogTime>,
+    /// ...and before this time.
+    pub until: Option<LogTime>,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings {
+            buffer_bytes: DEFAULT_BUFFER_BYTES,
+            event: EventLimits::default(),
+            since: None,
+            until: None,
+        }
+    }
+}
+
+/// One classified event.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// 1-based line number of the event's first line.
+    pub line: u64,
+    /// Byte offset of the event's first line in the (decoded) input.
+    pub offset: u64,
+    pub time: Option<LogTime>,
+    /// Winning rule (index into the catalog).
+    pub rule: usize,
+    /// Other rules that matched, most specific first.
+    pub also: Vec<usize>,
+    pub fields: BTreeMap<String, String>,
+    /// The line that carries the winning match (capped), for evidence.
+    pub evidence: String,
+    /// The whole event text (capped by the event limits); kept only for the first event of
+    /// each rule in an input, as the sample.
+    pub text: Option<String>,
+}
+
+/// What scanning one input produced.
+#[derive(Debug, Default)]
+pub struct InputScan {
+    pub events: Vec<Event>,
+    pub bytes: u64,
+    pub lines: u64,
+    pub first_time: Option<LogTime>,
+    pub last_time: Option<LogTime>,
+    pub warnings: Vec<Warning>,
+    /// True when the input was skipped (binary).
+    pub skipped: bool,
+}
+
+/// Scans one input. `name` is how warnings name it; `product` filters rules; `progress` is
+/// called with the number of bytes consumed after each buffer.
+pub fn scan_reader<R: Read>(
+    mut reader: R,
+    name: &str,
+    product: Option<Product>,
+    catalog: &Catalog,
+    settings: &ScanSettings,
+    progress: &(dyn Fn(u64) + Sync),
+) -> InputScan {
+    let mut out = InputScan::default();
+    let cap = settings.buffer_bytes.max(64 * 1024);
+    let mut buf: Vec<u8> = Vec::with_capacity(cap);
+    let mut base_line: u64 = 1;
+    let mut base_offset: u64 = 0;
+    let mut eof = false;
+    let mut first_buffer = true;
+    let mut utf8_warned = false;
+    let mut long_line_warned = false;
+    let mut seen_rules: Vec<bool> = vec![false; catalog.rules().len()];
+    while !eof || !buf.is_empty() {
+        if !eof {
+            let before = buf.len();
+            match fill(&mut reader, &mut buf, cap) {
+                Ok(reached_eof) => eof = reached_eof,
+                Err(e) => {
+                    let at = base_offset + buf.len() as u64;
+                    out.warnings.push(Warning::new(
+                        name,
+                        format!("stopped reading after {at} bytes: {e}; findings before that point are kept"),
+                    ));
+                    eof = true;
+                }
+            }
+            let read = (buf.len() - before) as u64;
+            out.bytes += read;
+            progress(read);
+        }
+        if first_buffer {
+            first_buffer = false;
+            if buf.is_empty() {
+                if out.warnings.is_empty() {
+                    out.warnings
+                        .push(Warning::new(name, "empty input (0 bytes)"));
+                }
+                return out;
+            }
+            let sniff = &buf[..buf.len().min(BINARY_SNIFF_BYTES)];
+            if let Some(at) = memchr::memchr(0, sniff) {
+                out.warnings.push(Warning::new(
+                    name,
+                    format!("binary data (NUL byte at offset {at}); not a log file, skipped"),
+                ));
+                out.skipped = true;
+                return out;
+            }
+        }
+        let cut = if eof {
+            buf.len()
+        } else {
+            match safe_cut(&buf, settings.event) {
+                Some(c) => c,
+                None => {
+                    if !long_line_warned {
+                        long_line_warned = true;
+                        out.warnings.push(Warning::at_line(
+                            name,
+                            base_line,
+                            format!("line longer than {cap} bytes; it was scanned in pieces"),
+                        ));
+                    }
+                    buf.len()
+                }
+            }
+        };
+        let region = &buf[..cut];
+        if !utf8_warned && let Err(e) = simdutf8::compat::from_utf8(region) {
+            // A sequence cut at a forced break is not an error of the input.
+            if e.error_len().is_some() || eof {
+                utf8_warned = true;
+                let line = base_line + count_lines(&region[..e.valid_up_to()]);
+                out.warnings.push(Warning::at_line(
+                    name,
+                    line,
+                    "invalid UTF-8; decoded lossily (bad bytes shown as U+FFFD)",
+                ));
+            }
+        }
+        scan_region(
+            region,
+            base_line,
+            base_offset,
+            product,
+            catalog,
+            settings,
+            &mut seen_rules,
+            &mut out,
+        );
+        let region_lines = count_lines(region);
+        base_line += region_lines;
+        out.lines += region_lines;
+        base_offset += cut as u64;
+        buf.drain(..cut);
+    }
+    if out.bytes > 0 && !buf.is_empty() {
+        out.lines += 1;
+    }
+    out
+}
+
+/// Reads until `buf` holds `cap` bytes or the input ends. Returns whether it ended.
+fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, cap: usize) -> std::io::Result<bool> {
+    while buf.len() < cap {
+        let len = buf.len();
+        buf.resize(cap, 0);
+        match reader.read(&mut buf[len..]) {
+            Ok(0) => {
+                buf.truncate(len);
+                return Ok(true);
+            }
+            Ok(n) => buf.truncate(len + n),
+            Err(e) if e.kind() == ErrorKind::Interrupted => buf.truncate(len),
+            Err(e) => {
+                buf.truncate(len);
+                return Err(e);
+            }
+        }
+    }
+    Ok(false)
+}
+
+pub fn count_lines(b: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', b).count() as u64
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan_region(
+    region: &[u8],
+    base_line: u64,
+    base_offset: u64,
+    product: Option<Product>,
+    catalog: &Catalog,
+    settings: &ScanSettings,
+    seen_rules: &mut [bool],
+    out: &mut InputScan,
+) {
+    track_time_range(region, out);
+    let mut done_until = 0usize;
+    let mut line_cursor = (0usize, base_line);
+    for m in catalog.prefilter().find_iter(region) {
+        if m.start() < done_until {
+            continue;
+        }
+        let (start, end) = event_bounds(region, m.start(), settings.event);
+        done_until = end.max(m.end());
+        let text = String::from_utf8_lossy(&region[start..end]);
+        let Some(class) = catalog.classify(&text, product) else {
+            continue;
+        };
+        let time = parse_line_start(&region[start..]);
+        if let Some(t) = time {
+            if settings.since.is_some_and(|s| t < s) || settings.until.is_some_and(|u| t >= u) {
+                continue;
+            }
+        }
+        line_cursor.1 += count_lines(&region[line_cursor.0..start]);
+        line_cursor.0 = start;
+        let evidence = evidence_line(catalog, class.rule, &text);
+        let first_of_rule = !seen_rules[class.rule];
+        seen_rules[class.rule] = true;
+        out.events.push(Event {
+            line: line_cursor.1,
+            offset: base_offset + start as u64,
+            time,
+            rule: class.rule,
+            also: class.also,
+            fields: class.fields,
+            evidence,
+            text: first_of_rule.then(|| text.into_owned()),
+        });
+    }
+}
+
+/// The line of the event on which the winning rule matched, capped in length.
+fn evidence_line(catalog: &Catalog, rule: usize, text: &str) -> String {
+    let at = catalog.rule(rule).match_span(text).map_or(0, |(s, _)| s);
+    let s = line_start(text.as_bytes(), at);
+    let e = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line = text[s..e].trim_end_matches('\r');
+    truncate_chars(line, MAX_EVIDENCE_LINE)
+}
+
+/// `s` cut to at most `max` bytes on a character boundary, with an ellipsis when cut.
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// Updates the first and last timestamps seen in an input, from the first and last
+/// timestamped lines of a region (a bounded look at each end).
+fn track_time_range(region: &[u8], out: &mut InputScan) {
+    const LOOK: usize = 64;
+    if out.first_time.is_none() {
+        let mut pos = 0;
+        for _ in 0..LOOK {
+            if pos >= region.len() {
+                break;
+            }
+            if let Some(t) = parse_line_start(&region[pos..]) {
+                out.first_time = Some(t);
+                break;
+            }
+            pos = event::line_end(region, pos) + 1;
+        }
+    }
+    let mut end = region.len();
+    for _ in 0..LOOK {
+        if end == 0 {
+            break;
+        }
+        let start = line_start(region, end - 1);
+        if let Some(t) = parse_line_start(&region[start..]) {
+            out.last_time = Some(t);
+            break;
+        }
+        end = start;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load_catalog;
+
+    fn scan(text: &[u8], buffer: usize) -> InputScan {
+        let (cat, errs) = load_catalog(&[]);
+        assert!(errs.is_empty(), "{errs:?}");
+        let settings = ScanSettings {
+            buffer_bytes: buffer,
+            ..Default::default()
+        };
+        scan_reader(text, "t.log", None, &cat, &settings, &|_| {})
+    }
+
+    fn corpus() -> String {
+        let mut s = String::new();
+        for i in 0..5000 {
+            s.push_str(&format!(
+                "2024-01-01 10:00:00,{:03} INFO [main] [c.a.j.Foo] ordinary line {i}\n",
+                i % 1000
+            ));
+            if i % 700 == 0 {
+                s.push_str("2024-01-01 10:00:01,000 WARN [http-nio-8080-exec-1] [c.a.o.s.OAuthFilter] Problem encountered authenticating OAuth client for url \"https://jira.example.com/rest/api/2/issue\", error was \"timestamp_refused\", with parameters \"{oauth_problem=timestamp_refused, oauth_acceptable_timestamps=1704103200-1704103800}\"\n");
+                s.push_str("java.net.SocketTimeoutException: Read timed out\n\tat java.net.SocketInputStream.read(SocketInputStream.java:1)\n");
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn same_events_whatever_the_buffer_size() {
+        let text = corpus();
+        let big = scan(text.as_bytes(), 1 << 24);
+        assert!(!big.events.is_empty());
+        for size in [64 * 1024, 100_000, 300_000] {
+            let small = scan(text.as_bytes(), size);
+            let key = |s: &InputScan| {
+                s.events
+                    .iter()
+                    .map(|e| (e.line, e.rule, e.evidence.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(key(&big), key(&small), "buffer {size}");
+            assert_eq!(big.lines, small.lines);
+        }
+        assert_eq!(big.lines, text.lines().count() as u64);
+    }
+
+    #[test]
+    fn line_numbers_are_right() {
+        let text = "2024-01-01 10:00:00,000 INFO a\n2024-01-01 10:00:00,000 INFO b\n2024-01-01 10:00:00,000 ERROR x oauth_problem=signature_invalid\n";
+        let s = scan(text.as_bytes(), 1 << 20);
+        assert_eq!(s.events.len(), 1);
+        assert_eq!(s.events[0].line, 3);
+        assert_eq!(s.lines, 3);
+    }
+
+    #[test]
+    fn binary_and_empty_inputs_warn() {
+        let s = scan(b"\x7fELF\x00\x00binary", 1 << 20);
+        assert!(s.skipped);
+        assert!(s.warnings[0].message.contains("binary"));
+        let s = scan(b"", 1 << 20);
+        assert!(s.warnings[0].message.contains("empty"));
+    }
+
+    #[test]
+    fn invalid_utf8_warns_and_goes_on() {
+        let mut t = b"2024-01-01 10:00:00,000 INFO caf\xe9\n".to_vec();
+        t.extend_from_slice(b"2024-01-01 10:00:00,000 ERROR oauth_problem=signature_invalid\n");
+        let s = scan(&t, 1 << 20);
+        assert_eq!(s.events.len(), 1);
+        assert_eq!(s.warnings.len(), 1);
+        assert_eq!(s.warnings[0].line, Some(1));
+    }
+
+    #[test]
+    fn huge_line_warns_and_scans() {
+        let mut t = vec![b'x'; 300_000];
+        t.extend_from_slice(b" oauth_problem=signature_invalid\n");
+        let s = scan(&t, 64 * 1024);
+        assert!(s.warnings.iter().any(|w| w.message.contains("longer than")));
+        assert_eq!(s.events.len(), 1);
+    }
+}
