@@ -5,7 +5,8 @@
 use crate::report::{self, Report};
 use crate::rules::Catalog;
 use crate::scan::{self, InputScan, ScanSettings};
-use crate::source::{self, Input, decode, discover::describe_io};
+use crate::source::decode::{self, ReadLimits};
+use crate::source::{self, Input};
 use crate::warning::Warning;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -52,33 +53,32 @@ pub fn scan_input(
     input: &Input,
     catalog: &Catalog,
     settings: &ScanSettings,
+    limits: &ReadLimits,
     progress: &(dyn Fn(u64) + Sync),
 ) -> InputScan {
-    match decode::open(input) {
-        Ok(reader) => scan::scan_reader(
+    let scanned = decode::with_input(input, limits, |reader| {
+        scan::scan_reader(
             reader,
             &input.display,
             input.product,
             catalog,
             settings,
             progress,
-        ),
-        Err(e) => InputScan {
-            warnings: vec![Warning::new(
-                input.display.as_str(),
-                format!("cannot read: {}", describe_io(&e)),
-            )],
-            skipped: true,
-            ..Default::default()
-        },
-    }
+        )
+    });
+    scanned.unwrap_or_else(|msg| InputScan {
+        warnings: vec![Warning::new(input.display.as_str(), msg)],
+        skipped: true,
+        ..Default::default()
+    })
 }
 
 pub fn run(job: ScanJob) -> Result<Report, Fatal> {
-    let found = source::discover::discover(job.paths);
+    let read_limits = ReadLimits::default();
+    let found = source::discover::discover(job.paths, &read_limits.limits);
     let mut warnings = job.warnings;
     warnings.extend(found.warnings);
-    let inputs = found.inputs;
+    let inputs: Vec<Input> = found.inputs.into_iter().map(|f| f.input).collect();
     if inputs.is_empty() && !warnings.is_empty() {
         let list: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
         return Err(Fatal(format!("nothing to scan: {}", list.join("; "))));
@@ -92,7 +92,7 @@ pub fn run(job: ScanJob) -> Result<Report, Fatal> {
     let scans: Vec<InputScan> = pool.install(|| {
         inputs
             .par_iter()
-            .map(|input| scan_input(input, job.catalog, &job.settings, &tick))
+            .map(|input| scan_input(input, job.catalog, &job.settings, &read_limits, &tick))
             .collect()
     });
     bar.finish_and_clear();

@@ -1,12 +1,24 @@
-//! Which product wrote a log file, judged from its name and the folders around it
-//! (`atlassian-jira.log`, `<confluence-home>/logs`, `catalina.out` under a Jira install...).
+//! Which product wrote a file and what the file is for (its role), judged from its name and
+//! the folders around it. Works on paths on disk and on member names inside a support zip
+//! alike (`/` or `\` separated). Sources, in order of trust:
+//! - the file name: `atlassian-jira.log`, `atlassian-confluence.log`, `atlassian-bitbucket.log`
+//!   (`atlassian-stash.log` before 4.0), `atlassian-bamboo.log`, `atlassian-crowd.log`,
+//!   Fisheye/Crucible `atlassian-fisheye-YYYY-MM-DD.log` and `fisheye-debug.log*`, Tomcat
+//!   `catalina.out` / `catalina.<date>.log` / access logs; rotated and gzipped siblings too;
+//! - the support-zip folders: `application-logs/`, `tomcat-logs/`, `application-config/`,
+//!   `application-properties/`;
+//! - the install and home layouts of checklist item 12 (seed 000): `<home>/log` or
+//!   `<home>/logs` for the product's own log, `<install>/logs` and Crowd's
+//!   `<install>/apache-tomcat/logs` for Tomcat, Fisheye/Crucible `<install>/var/log`, with the
+//!   product named by a folder (`/opt/atlassian/jira`, `jira-home`, `confluence-data`...).
 
+use super::Role;
 use crate::model::Product;
-use std::path::Path;
 
 /// Product named by a log file's own name, if it names one.
 fn product_from_file_name(name: &str) -> Option<Product> {
     let name = name.to_ascii_lowercase();
+    let name = name.strip_prefix("redacted-").unwrap_or(&name);
     let table: [(&str, Product); 8] = [
         ("atlassian-jira", Product::Jira),
         ("atlassian-confluence", Product::Confluence),
@@ -23,33 +35,89 @@ fn product_from_file_name(name: &str) -> Option<Product> {
         .map(|(_, p)| *p)
 }
 
-/// Product named by a folder of the path (`jira-home`, `/opt/atlassian/confluence`, ...).
-fn product_from_dirs(path: &Path) -> Option<Product> {
-    path.ancestors().skip(1).find_map(|dir| {
-        let name = dir.file_name()?.to_str()?.to_ascii_lowercase();
-        Product::ALL
-            .iter()
-            .copied()
-            .chain([Product::Bitbucket, Product::Fisheye])
-            .zip([
-                "jira",
-                "confluence",
-                "bitbucket",
-                "bamboo",
-                "crowd",
-                "fisheye",
-                "stash",
-                "crucible",
-            ])
-            .find(|(_, word)| name.contains(word))
-            .map(|(p, _)| p)
-    })
+/// Product named by a word such as a folder name or a support zip's name
+/// (`jira-home`, `Confluence_support_2024-01-05`, `stash`, `crucible`).
+pub fn product_from_word(word: &str) -> Option<Product> {
+    let word = word.to_ascii_lowercase();
+    const WORDS: [(&str, Product); 8] = [
+        ("jira", Product::Jira),
+        ("confluence", Product::Confluence),
+        ("bitbucket", Product::Bitbucket),
+        ("stash", Product::Bitbucket),
+        ("bamboo", Product::Bamboo),
+        ("crowd", Product::Crowd),
+        ("fisheye", Product::Fisheye),
+        ("crucible", Product::Fisheye),
+    ];
+    WORDS
+        .iter()
+        .find(|(w, _)| word.contains(w))
+        .map(|(_, p)| *p)
 }
 
-/// Best guess of the product that wrote `path`: its file name first, then its folders.
-pub fn product_of(path: &Path) -> Option<Product> {
-    let name = path.file_name()?.to_str()?;
-    product_from_file_name(name).or_else(|| product_from_dirs(path))
+/// The components of a path or member name, split on `/` and `\`.
+fn components(path: &str) -> Vec<&str> {
+    path.split(['/', '\\']).filter(|c| !c.is_empty()).collect()
+}
+
+/// Best guess of the product that wrote `path`: its file name first, then its folders
+/// (nearest first).
+pub fn product_of(path: &str) -> Option<Product> {
+    let parts = components(path);
+    let (name, dirs) = parts.split_last()?;
+    product_from_file_name(name).or_else(|| dirs.iter().rev().find_map(|d| product_from_word(d)))
+}
+
+/// Is this the name of a Tomcat log (`catalina.out`, `catalina.2024-01-31.log`, access logs,
+/// `localhost.<date>.log`, manager logs)?
+fn is_tomcat_log_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "catalina.",
+        "localhost.",
+        "localhost_access_log",
+        "access_log",
+        "manager.",
+        "host-manager.",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
+}
+
+/// What the file at `path` is for, when its name or folders say so.
+pub fn role_of(path: &str) -> Option<Role> {
+    let parts = components(path);
+    let (name, dirs) = parts.split_last()?;
+    if product_from_file_name(name).is_some() {
+        return Some(Role::Application);
+    }
+    if is_tomcat_log_name(name) {
+        return Some(Role::Tomcat);
+    }
+    let lower: Vec<String> = dirs.iter().map(|d| d.to_ascii_lowercase()).collect();
+    for (i, dir) in lower.iter().enumerate().rev() {
+        let parent = i.checked_sub(1).map(|p| lower[p].as_str());
+        match (parent, dir.as_str()) {
+            (_, "application-logs") => return Some(Role::Application),
+            (_, "tomcat-logs") => return Some(Role::Tomcat),
+            (_, "application-config") => return Some(Role::Configuration),
+            (_, "application-properties") => return Some(Role::Properties),
+            // Crowd: <install>/apache-tomcat/logs; Fisheye/Crucible: <install>/var/log.
+            (Some("apache-tomcat"), "logs") => return Some(Role::Tomcat),
+            (Some("var"), "log") => return Some(Role::Application),
+            // Jira, Bitbucket: <home>/log; Confluence, Crowd, Bamboo: <home>/logs or
+            // <install>/logs. Only the file name tells those apart; a product-named log is
+            // handled above, so what remains in `log` is the product's.
+            (_, "log") => return Some(Role::Application),
+            (_, "conf") => return Some(Role::Configuration),
+            _ => {}
+        }
+    }
+    let lname = name.to_ascii_lowercase();
+    if lname == "server.xml" || lname.ends_with(".properties") || lname == "config.xml" {
+        return Some(Role::Configuration);
+    }
+    None
 }
 
 #[cfg(test)]
@@ -58,22 +126,65 @@ mod tests {
 
     #[test]
     fn names_and_dirs() {
+        assert_eq!(product_of("/x/atlassian-jira.log.3"), Some(Product::Jira));
         assert_eq!(
-            product_of(Path::new("/x/atlassian-jira.log.3")),
-            Some(Product::Jira)
-        );
-        assert_eq!(
-            product_of(Path::new("/x/atlassian-stash.log")),
+            product_of("/x/atlassian-stash.log"),
             Some(Product::Bitbucket)
         );
         assert_eq!(
-            product_of(Path::new("/opt/atlassian/confluence/logs/catalina.out")),
+            product_of("/opt/atlassian/confluence/logs/catalina.out"),
             Some(Product::Confluence)
         );
         assert_eq!(
-            product_of(Path::new("/srv/crucible/var/log/x.log")),
+            product_of("/srv/crucible/var/log/x.log"),
             Some(Product::Fisheye)
         );
-        assert_eq!(product_of(Path::new("/tmp/catalina.out")), None);
+        assert_eq!(product_of("/tmp/catalina.out"), None);
+        assert_eq!(
+            product_of("application-logs/redacted-atlassian-bamboo.log.2.gz"),
+            Some(Product::Bamboo)
+        );
+        assert_eq!(
+            product_of(r"C:\Atlassian\Crowd\apache-tomcat\logs\catalina.out"),
+            Some(Product::Crowd)
+        );
+    }
+
+    #[test]
+    fn roles() {
+        assert_eq!(
+            role_of("application-logs/atlassian-jira.log.1"),
+            Some(Role::Application)
+        );
+        assert_eq!(role_of("tomcat-logs/catalina.out"), Some(Role::Tomcat));
+        assert_eq!(
+            role_of("/opt/atlassian/crowd/apache-tomcat/logs/catalina.2024-01-02.log"),
+            Some(Role::Tomcat)
+        );
+        assert_eq!(
+            role_of("/var/atlassian/application-data/jira/log/atlassian-jira-security.log"),
+            Some(Role::Application)
+        );
+        assert_eq!(
+            role_of("/opt/fecru/var/log/fisheye-debug.log.2024-01-01"),
+            Some(Role::Application)
+        );
+        assert_eq!(
+            role_of("/opt/fecru/var/log/atlassian-fisheye-2024-01-01.log"),
+            Some(Role::Application)
+        );
+        assert_eq!(
+            role_of("application-properties/application.xml"),
+            Some(Role::Properties)
+        );
+        assert_eq!(
+            role_of("application-config/dbconfig.xml"),
+            Some(Role::Configuration)
+        );
+        assert_eq!(
+            role_of("/opt/atlassian/jira/conf/server.xml"),
+            Some(Role::Configuration)
+        );
+        assert_eq!(role_of("/tmp/notes.log"), None);
     }
 }

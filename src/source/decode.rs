@@ -2,31 +2,103 @@
 //! (gzip magic `1f 8b`), never by the file name: a rotated `.gz` renamed by a customer still
 //! decodes, and a plain file called `.gz` is still read.
 
-use super::{Input, Location};
+use super::limits::{Budget, Compressed, CountingReader, LimitedReader, Limits};
+use super::{Input, Location, zip};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// Opens an input for reading.
-pub fn open(input: &Input) -> io::Result<Box<dyn Read + Send>> {
-    let raw: Box<dyn Read + Send> = match &input.location {
-        Location::File(path) => Box::new(File::open(path)?),
-        Location::Stdin => Box::new(io::stdin()),
-    };
-    decode(raw)
+/// The resource limits an input is read under.
+#[derive(Debug, Clone, Default)]
+pub struct ReadLimits {
+    pub limits: Limits,
+    pub budget: Budget,
 }
 
-/// Wraps a raw stream in the decoder its first bytes call for.
-pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+/// Does this stream start with the gzip magic bytes?
+pub fn is_gzip_file(path: &std::path::Path) -> bool {
+    let mut head = [0u8; 2];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head == GZIP_MAGIC
+}
+
+/// Opens an input and hands its decoded bytes to `f`. Zip members and gzip streams are read
+/// under the limits; plain files and standard input are not (they cost no decompression).
+pub fn with_input<T>(
+    input: &Input,
+    limits: &ReadLimits,
+    f: impl FnOnce(&mut dyn Read) -> T,
+) -> Result<T, String> {
+    match &input.location {
+        Location::File(path) => {
+            let file = File::open(path)
+                .map_err(|e| format!("cannot read: {}", super::discover::describe_io(&e)))?;
+            let mut reader =
+                decode_limited(Box::new(file), limits).map_err(|e| format!("cannot read: {e}"))?;
+            Ok(f(&mut reader))
+        }
+        Location::Stdin => {
+            let mut reader = decode_limited(Box::new(io::stdin()), limits)
+                .map_err(|e| format!("cannot read: {e}"))?;
+            Ok(f(&mut reader))
+        }
+        Location::ZipMember {
+            archive,
+            nested,
+            member,
+        } => zip::with_member(
+            archive,
+            nested,
+            member,
+            &limits.limits,
+            |raw, compressed| {
+                let limited = LimitedReader::new(
+                    raw,
+                    "zip member",
+                    Compressed::Known(compressed),
+                    limits.limits,
+                    limits.budget.clone(),
+                );
+                match decode_limited(Box::new(limited), limits) {
+                    Ok(mut reader) => Ok(f(&mut reader)),
+                    Err(e) => Err(format!("cannot read: {e}")),
+                }
+            },
+        )
+        .and_then(|r| r),
+    }
+}
+
+/// Wraps a raw stream in the decoder its first bytes call for; a gzip stream is read under
+/// the limits.
+pub fn decode_limited<'a>(
+    raw: Box<dyn Read + 'a>,
+    limits: &ReadLimits,
+) -> io::Result<Box<dyn Read + 'a>> {
     let mut reader = BufReader::with_capacity(256 * 1024, raw);
     let head = reader.fill_buf()?;
     if head.starts_with(&GZIP_MAGIC) {
-        Ok(Box::new(GzipReader(MultiGzDecoder::new(reader))))
+        let (counted, count) = CountingReader::new(reader);
+        let gz = GzipReader(MultiGzDecoder::new(BufReader::new(counted)));
+        Ok(Box::new(LimitedReader::new(
+            gz,
+            "gzip stream",
+            Compressed::Counted(count),
+            limits.limits,
+            limits.budget.clone(),
+        )))
     } else {
         Ok(Box::new(reader))
     }
+}
+
+/// Wraps a raw stream in the decoder its first bytes call for, with the default limits.
+pub fn decode<'a>(raw: Box<dyn Read + 'a>) -> io::Result<Box<dyn Read + 'a>> {
+    decode_limited(raw, &ReadLimits::default())
 }
 
 /// A gzip stream whose errors say that the gzip data is at fault.

@@ -1,12 +1,17 @@
 //! Where log data comes from: discovery of inputs from the paths the user gives (directory
-//! walk, single files, standard input), what each input is (product and node), and opening
-//! it as a byte stream with the right decoder.
+//! walk, single files, support zips, standard input), what each input is (product, role,
+//! node), opening it as a byte stream with the right decoder and within the resource
+//! limits, splitting big files into chunks, and remembering how far files were read.
 
 pub mod attribute;
 pub mod decode;
 pub mod discover;
+pub mod limits;
+pub mod node;
+pub mod zip;
 
 use crate::model::Product;
+use serde::Serialize;
 use std::path::PathBuf;
 
 /// Where an input's bytes are read from.
@@ -16,16 +21,61 @@ pub enum Location {
     File(PathBuf),
     /// Standard input (`-`).
     Stdin,
+    /// A member of a zip file on disk, possibly inside zips nested in it.
+    ZipMember {
+        /// The zip file on disk.
+        archive: PathBuf,
+        /// Names of the nested zips leading to the member, outermost first.
+        nested: Vec<String>,
+        /// The member's name in its (innermost) zip.
+        member: String,
+    },
+}
+
+/// What a file is for, judged from the support-zip folders, the install and home layouts,
+/// and the file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The product's own log (`atlassian-jira.log`, `<home>/log`, `application-logs/`).
+    Application,
+    /// Tomcat's logs (`catalina.out`, `<install>/logs`, `tomcat-logs/`).
+    Tomcat,
+    /// Configuration files (`application-config/`, `server.xml`).
+    Configuration,
+    /// The support zip's system properties (`application-properties/application.xml`).
+    Properties,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Application => "application",
+            Role::Tomcat => "tomcat",
+            Role::Configuration => "configuration",
+            Role::Properties => "properties",
+        }
+    }
 }
 
 /// One log input to scan.
 #[derive(Debug, Clone)]
 pub struct Input {
-    /// How the input is named in evidence and warnings.
+    /// How the input is named in evidence and warnings (`x.zip!application-logs/a.log`).
     pub display: String,
     pub location: Location,
     pub product: Option<Product>,
     pub node: Option<String>,
-    /// Size on disk, when known (for progress).
+    /// Size on disk (or decompressed size of a zip member), when known (for progress).
     pub size: Option<u64>,
+}
+
+/// An input as discovery found it, with what it learnt beyond what the report's
+/// [`Input`] carries.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub input: Input,
+    pub role: Option<Role>,
+    /// The server's time zone (IANA name) when the input records it (`-Duser.timezone`).
+    pub time_zone: Option<String>,
 }

@@ -1,0 +1,267 @@
+//! Resource limits on decompression: total decompressed bytes over the whole scan (shared by
+//! every worker thread), bytes per archive member or gzip stream, the compression ratio
+//! (zip and gzip bombs), nesting depth of archives, and the size of a nested zip read into
+//! memory. A reader that passes a limit fails with an error that names the limit and its
+//! flag; the scanner turns it into a warning and keeps what it found before that point.
+
+use std::io::{self, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Compression ratios are only judged after this many decompressed bytes, so that tiny,
+/// highly repetitive members do not trip the ratio limit.
+pub const RATIO_FLOOR_BYTES: u64 = 1024 * 1024;
+
+/// The limits of one scan. Every field has a command-line flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Decompressed bytes over all archive members and gzip streams of the scan.
+    pub max_total_bytes: u64,
+    /// Decompressed bytes of one archive member or gzip stream.
+    pub max_member_bytes: u64,
+    /// Decompressed bytes per compressed byte.
+    pub max_ratio: u64,
+    /// How many archives deep a member may be (a zip in a zip is depth 2).
+    pub max_depth: usize,
+    /// Largest nested zip read into memory (a zip needs random access).
+    pub max_nested_zip_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_total_bytes: 64 << 30,
+            max_member_bytes: 8 << 30,
+            max_ratio: 200,
+            max_depth: 3,
+            max_nested_zip_bytes: 64 << 20,
+        }
+    }
+}
+
+/// The decompressed-bytes budget of a whole scan, shared by all threads.
+#[derive(Debug, Clone, Default)]
+pub struct Budget {
+    used: Arc<AtomicU64>,
+}
+
+impl Budget {
+    /// Adds `n` bytes; returns the total so far.
+    fn spend(&self, n: u64) -> u64 {
+        self.used.fetch_add(n, Ordering::Relaxed) + n
+    }
+
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts the bytes that pass through a reader into a shared counter (the compressed side
+/// of a decoder, for the ratio limit).
+pub struct CountingReader<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> CountingReader<R> {
+    pub fn new(inner: R) -> (Self, Arc<AtomicU64>) {
+        let count = Arc::new(AtomicU64::new(0));
+        (
+            CountingReader {
+                inner,
+                count: count.clone(),
+            },
+            count,
+        )
+    }
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// How many compressed bytes stand behind the decompressed ones.
+pub enum Compressed {
+    /// Known in advance (a zip member's compressed size).
+    Known(u64),
+    /// Counted while reading (a gzip stream).
+    Counted(Arc<AtomicU64>),
+}
+
+impl Compressed {
+    fn bytes(&self) -> u64 {
+        match self {
+            Compressed::Known(n) => *n,
+            Compressed::Counted(c) => c.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Enforces the per-member, ratio and total limits on a decompressing reader.
+pub struct LimitedReader<R> {
+    inner: R,
+    compressed: Compressed,
+    limits: Limits,
+    budget: Budget,
+    read: u64,
+    /// "zip member" or "gzip stream", for the error message.
+    what: &'static str,
+}
+
+impl<R: Read> LimitedReader<R> {
+    pub fn new(
+        inner: R,
+        what: &'static str,
+        compressed: Compressed,
+        limits: Limits,
+        budget: Budget,
+    ) -> Self {
+        LimitedReader {
+            inner,
+            compressed,
+            limits,
+            budget,
+            read: 0,
+            what,
+        }
+    }
+
+    fn check(&self, total: u64) -> io::Result<()> {
+        let what = self.what;
+        if self.read > self.limits.max_member_bytes {
+            return Err(limit_error(format!(
+                "{what} larger than {} bytes decompressed (--max-member-bytes); rest not read",
+                self.limits.max_member_bytes
+            )));
+        }
+        if total > self.limits.max_total_bytes {
+            return Err(limit_error(format!(
+                "scan passed {} decompressed bytes in total (--max-total-bytes); rest of this {what} not read",
+                self.limits.max_total_bytes
+            )));
+        }
+        let compressed = self.compressed.bytes().max(1);
+        if self.read > RATIO_FLOOR_BYTES && self.read / compressed > self.limits.max_ratio {
+            return Err(limit_error(format!(
+                "compression ratio over {}:1 ({} bytes from {compressed}; --max-ratio): possible {what} bomb; rest not read",
+                self.limits.max_ratio, self.read
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn limit_error(msg: String) -> io::Error {
+    io::Error::other(msg)
+}
+
+impl<R: Read> Read for LimitedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        let total = self.budget.spend(n as u64);
+        self.check(total)?;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(mut r: impl Read) -> (u64, Option<String>) {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0;
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) => return (total, None),
+                Ok(n) => total += n as u64,
+                Err(e) => return (total, Some(e.to_string())),
+            }
+        }
+    }
+
+    #[test]
+    fn member_limit_stops_reading() {
+        let limits = Limits {
+            max_member_bytes: 100_000,
+            ..Default::default()
+        };
+        let data = vec![b'a'; 1_000_000];
+        let r = LimitedReader::new(
+            &data[..],
+            "zip member",
+            Compressed::Known(1_000_000),
+            limits,
+            Budget::default(),
+        );
+        let (n, err) = drain(r);
+        assert!(n < 200_000);
+        assert!(err.unwrap().contains("--max-member-bytes"));
+    }
+
+    #[test]
+    fn ratio_limit_only_after_the_floor() {
+        let limits = Limits {
+            max_ratio: 10,
+            ..Default::default()
+        };
+        let small = vec![b'a'; 500_000];
+        let r = LimitedReader::new(
+            &small[..],
+            "gzip stream",
+            Compressed::Known(10),
+            limits,
+            Budget::default(),
+        );
+        assert_eq!(drain(r).1, None);
+        let big = vec![b'a'; 3_000_000];
+        let r = LimitedReader::new(
+            &big[..],
+            "gzip stream",
+            Compressed::Known(1000),
+            limits,
+            Budget::default(),
+        );
+        assert!(drain(r).1.unwrap().contains("bomb"));
+    }
+
+    #[test]
+    fn total_budget_is_shared() {
+        let limits = Limits {
+            max_total_bytes: 150_000,
+            ..Default::default()
+        };
+        let budget = Budget::default();
+        let data = vec![b'a'; 100_000];
+        let first = LimitedReader::new(
+            &data[..],
+            "zip member",
+            Compressed::Known(100_000),
+            limits,
+            budget.clone(),
+        );
+        assert_eq!(drain(first).1, None);
+        let second = LimitedReader::new(
+            &data[..],
+            "zip member",
+            Compressed::Known(100_000),
+            limits,
+            budget.clone(),
+        );
+        assert!(drain(second).1.unwrap().contains("--max-total-bytes"));
+        assert!(budget.used() >= 150_000);
+    }
+
+    #[test]
+    fn counting_reader_counts() {
+        let data = vec![1u8; 1234];
+        let (r, count) = CountingReader::new(&data[..]);
+        assert_eq!(drain(r).0, 1234);
+        assert_eq!(count.load(Ordering::Relaxed), 1234);
+    }
+}

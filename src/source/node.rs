@@ -1,0 +1,270 @@
+//! Which node (server) an input comes from. Three sources, most trusted first:
+//! - what a support zip records: `application-properties/application.xml` (any
+//!   `application.xml` in the zip) and Jira Data Center's `cluster.properties`. The layout of
+//!   application.xml is not documented, so the reader is tolerant: it takes the first element
+//!   whose name says node id (`node-id`, `nodeId`, `jira.node.id`, `cluster-node-name`...),
+//!   else host name, and also reads `-Djira.node.id=`, `-Dconfluence.cluster.node.name=` and
+//!   `-Duser.timezone=` out of JVM argument text;
+//! - a fleet share laid out as `<root>/<host>/...` when the user passes the root;
+//! - the name of the support zip (`<product>_support_<date>_<node>.zip`, else its stem).
+
+use super::attribute::product_from_word;
+use crate::model::Product;
+
+/// What a support zip's properties say about the node.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct NodeInfo {
+    pub node: Option<String>,
+    pub product: Option<Product>,
+    /// IANA time-zone name of the JVM (`-Duser.timezone`), when valid.
+    pub time_zone: Option<String>,
+}
+
+impl NodeInfo {
+    /// Fills what `self` lacks from `other`.
+    pub fn merge(&mut self, other: NodeInfo) {
+        self.node = self.node.take().or(other.node);
+        self.product = self.product.or(other.product);
+        self.time_zone = self.time_zone.take().or(other.time_zone);
+    }
+}
+
+/// Element or property names that carry a node id, normalised (lower case, no `-_.`).
+const NODE_ID_KEYS: [&str; 8] = [
+    "nodeid",
+    "jiranodeid",
+    "clusternodeid",
+    "clusternodename",
+    "confluenceclusternodename",
+    "bitbucketnodeid",
+    "nodename",
+    "localnodeid",
+];
+/// ...and those that carry a host name, used when no node id is given.
+const HOST_KEYS: [&str; 4] = ["hostname", "servername", "localhostname", "host"];
+const ZONE_KEYS: [&str; 4] = ["usertimezone", "timezone", "servertimezone", "jvmtimezone"];
+const PRODUCT_KEYS: [&str; 5] = [
+    "productname",
+    "applicationname",
+    "product",
+    "application",
+    "appname",
+];
+
+fn normalise_key(k: &str) -> String {
+    k.chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// A plausible node id or host name: short, one token, printable.
+fn clean_value(v: &str) -> Option<String> {
+    let v = v.trim().trim_matches('"');
+    let ok = !v.is_empty()
+        && v.len() <= 128
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    ok.then(|| v.to_string())
+}
+
+fn valid_zone(v: &str) -> Option<String> {
+    let v = v.trim();
+    jiff::tz::TimeZone::get(v).ok().map(|_| v.to_string())
+}
+
+/// `-Dkey=value` in JVM argument text.
+fn system_property(text: &str, key: &str) -> Option<String> {
+    let pat = format!("-D{key}=");
+    let at = text.find(&pat)? + pat.len();
+    let rest = &text[at..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '<' || c == ',')
+        .unwrap_or(rest.len());
+    Some(rest[..end].to_string())
+}
+
+fn from_jvm_text(text: &str) -> NodeInfo {
+    let node = [
+        "jira.node.id",
+        "confluence.cluster.node.name",
+        "cluster.node.name",
+    ]
+    .iter()
+    .find_map(|k| system_property(text, k).and_then(|v| clean_value(&v)));
+    let time_zone = system_property(text, "user.timezone").and_then(|v| valid_zone(&v));
+    NodeInfo {
+        node,
+        product: None,
+        time_zone,
+    }
+}
+
+/// Reads a support zip's `application.xml`. Malformed XML yields what the JVM argument text
+/// gives, never an error.
+pub fn from_application_xml(text: &str) -> NodeInfo {
+    let mut info = NodeInfo::default();
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: 200_000,
+        entity_resolver: None,
+    };
+    if let Ok(doc) = roxmltree::Document::parse_with_options(text, opts) {
+        let mut host = None;
+        for el in doc.descendants().filter(|n| n.is_element()) {
+            let key = normalise_key(el.tag_name().name());
+            let value = el.text().unwrap_or("");
+            if info.node.is_none() && NODE_ID_KEYS.contains(&key.as_str()) {
+                info.node = clean_value(value);
+            } else if host.is_none() && HOST_KEYS.contains(&key.as_str()) {
+                host = clean_value(value);
+            } else if info.time_zone.is_none() && ZONE_KEYS.contains(&key.as_str()) {
+                info.time_zone = valid_zone(value);
+            } else if info.product.is_none() && PRODUCT_KEYS.contains(&key.as_str()) {
+                info.product = product_from_word(value);
+            }
+        }
+        if info.product.is_none() {
+            info.product = product_from_word(doc.root_element().tag_name().name());
+        }
+        info.node = info.node.or(host);
+    }
+    info.merge(from_jvm_text(text));
+    info
+}
+
+/// Reads `key=value` properties (`cluster.properties`: `jira.node.id = node1`).
+pub fn from_properties(text: &str) -> NodeInfo {
+    let mut info = NodeInfo::default();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.starts_with('!') {
+            continue;
+        }
+        let Some((k, v)) = line.split_once(['=', ':']) else {
+            continue;
+        };
+        let key = normalise_key(k);
+        if info.node.is_none() && NODE_ID_KEYS.contains(&key.as_str()) {
+            info.node = clean_value(v);
+            if key.starts_with("jira") {
+                info.product = Some(Product::Jira);
+            }
+        }
+    }
+    info
+}
+
+/// The node part of a support zip's name: `Jira_support_2024-01-05-10-22-33_node2` gives
+/// `node2`. `None` when the name has no part after the date.
+pub fn from_zip_name(stem: &str) -> Option<String> {
+    let lower = stem.to_ascii_lowercase();
+    let at = lower.find("_support_")? + "_support_".len();
+    let rest = &stem[at..];
+    // The date is digits and dashes; the node follows the next underscore.
+    let after_date = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
+    let node = after_date.strip_prefix('_')?;
+    clean_value(node)
+}
+
+/// Folder names that belong to install or home layouts, never host names.
+fn is_layout_word(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    const LAYOUT: [&str; 14] = [
+        "log",
+        "logs",
+        "var",
+        "conf",
+        "apache-tomcat",
+        "application-logs",
+        "tomcat-logs",
+        "application-data",
+        "atlassian",
+        "shared",
+        "home",
+        "install",
+        "data",
+        "opt",
+    ];
+    LAYOUT.contains(&n.as_str()) || product_from_word(&n).is_some()
+}
+
+/// Host names of a fleet share: given, for each input found under `root`, its path relative
+/// to `root`, returns the host (first folder) of each, when the root is laid out as
+/// `<root>/<host>/...`: every input lies in a sub-folder, there are at least two of them,
+/// and none is named like a layout folder (`logs`, `jira`, ...).
+pub fn fleet_hosts(relative_paths: &[Vec<String>]) -> Option<Vec<String>> {
+    let mut hosts = Vec::with_capacity(relative_paths.len());
+    for parts in relative_paths {
+        if parts.len() < 2 {
+            return None;
+        }
+        hosts.push(parts[0].clone());
+    }
+    let mut distinct: Vec<&String> = hosts.iter().collect();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() < 2 || distinct.iter().any(|h| is_layout_word(h)) {
+        return None;
+    }
+    Some(hosts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn application_xml_node_and_zone() {
+        let xml = r#"<?xml version="1.0"?>
+<jira-application-properties>
+  <product-name>JIRA Software</product-name>
+  <node-id>jira-node-2</node-id>
+  <hostname>ip-10-0-0-12</hostname>
+  <jvm-input-arguments>-Xmx2g -Duser.timezone=Europe/Berlin -Datlassian.x=y</jvm-input-arguments>
+</jira-application-properties>"#;
+        let info = from_application_xml(xml);
+        assert_eq!(info.node.as_deref(), Some("jira-node-2"));
+        assert_eq!(info.product, Some(Product::Jira));
+        assert_eq!(info.time_zone.as_deref(), Some("Europe/Berlin"));
+    }
+
+    #[test]
+    fn application_xml_host_and_garbage() {
+        let xml = "<confluence><server-name>wiki01.example.com</server-name></confluence>";
+        let info = from_application_xml(xml);
+        assert_eq!(info.node.as_deref(), Some("wiki01.example.com"));
+        assert_eq!(info.product, Some(Product::Confluence));
+        let bad = from_application_xml("<a><b>not closed");
+        assert_eq!(bad, NodeInfo::default());
+        let jvm = from_application_xml("<x -Djira.node.id=n7");
+        assert_eq!(jvm.node.as_deref(), Some("n7"));
+    }
+
+    #[test]
+    fn properties_and_zip_names() {
+        let p = from_properties("# c\njira.node.id = node1\njira.shared.home=/x\n");
+        assert_eq!(p.node.as_deref(), Some("node1"));
+        assert_eq!(
+            from_zip_name("Jira_support_2024-01-05-10-22-33_node2").as_deref(),
+            Some("node2")
+        );
+        assert_eq!(
+            from_zip_name("Confluence_support_2024-01-05-10-22-33"),
+            None
+        );
+        assert_eq!(from_zip_name("random"), None);
+    }
+
+    #[test]
+    fn fleet_layout() {
+        let p = |s: &str| s.split('/').map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            fleet_hosts(&[p("web1/jira/log/a.log"), p("web2/a.log")]),
+            Some(vec!["web1".to_string(), "web2".to_string()])
+        );
+        assert_eq!(fleet_hosts(&[p("web1/a.log"), p("a.log")]), None);
+        assert_eq!(fleet_hosts(&[p("web1/a.log"), p("web1/b.log")]), None);
+        assert_eq!(fleet_hosts(&[p("jira/a.log"), p("confluence/b.log")]), None);
+    }
+}
