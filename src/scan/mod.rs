@@ -5,14 +5,17 @@
 
 pub mod event;
 pub mod timestamp;
+pub mod window;
 
 use crate::model::Product;
 use crate::rules::Catalog;
 use crate::warning::Warning;
 use event::{EventLimits, event_bounds, line_start, safe_cut};
+use jiff::tz::TimeZone;
 use std::collections::BTreeMap;
 use std::io::{ErrorKind, Read};
 use timestamp::{LogTime, parse_line_start};
+use window::TimeWindow;
 
 /// Size of one read buffer. A line longer than this is scanned in pieces (with a warning).
 pub const DEFAULT_BUFFER_BYTES: usize = 8 * 1024 * 1024;
@@ -22,14 +25,12 @@ const BINARY_SNIFF_BYTES: usize = 8 * 1024;
 const MAX_EVIDENCE_LINE: usize = 1024;
 
 /// Settings of one scan that every input shares.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ScanSettings {
     pub buffer_bytes: usize,
     pub event: EventLimits,
-    /// Only events at or after this time (inclusive)...
-    pub since: Option<LogTime>,
-    /// ...and before this time.
-    pub until: Option<LogTime>,
+    /// Only events inside this window (`--since`, `--until`) are kept.
+    pub window: TimeWindow,
 }
 
 impl Default for ScanSettings {
@@ -37,10 +38,41 @@ impl Default for ScanSettings {
         ScanSettings {
             buffer_bytes: DEFAULT_BUFFER_BYTES,
             event: EventLimits::default(),
-            since: None,
-            until: None,
+            window: TimeWindow::default(),
         }
     }
+}
+
+/// Where a part of an input starts: the whole input, a chunk of a big file, or the point
+/// where an earlier run stopped (`--state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartStart {
+    /// Byte offset of the part in the decoded input.
+    pub offset: u64,
+    /// Line number of the part's first line.
+    pub line: u64,
+    /// Is this the start of the input (binary sniffing, empty-input warning)?
+    pub at_input_start: bool,
+}
+
+impl PartStart {
+    pub const INPUT_START: PartStart = PartStart {
+        offset: 0,
+        line: 1,
+        at_input_start: true,
+    };
+}
+
+/// What a scan of one part knows about its input.
+#[derive(Debug, Clone, Copy)]
+pub struct PartContext<'a> {
+    /// How warnings name the input.
+    pub name: &'a str,
+    /// Filters rules by product.
+    pub product: Option<Product>,
+    /// The server's zone, for lines without a UTC offset, when the input records it.
+    pub zone: Option<&'a TimeZone>,
+    pub start: PartStart,
 }
 
 /// One classified event.
@@ -79,18 +111,37 @@ pub struct InputScan {
 /// Scans one input. `name` is how warnings name it; `product` filters rules; `progress` is
 /// called with the number of bytes consumed after each buffer.
 pub fn scan_reader<R: Read>(
-    mut reader: R,
+    reader: R,
     name: &str,
     product: Option<Product>,
     catalog: &Catalog,
     settings: &ScanSettings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> InputScan {
+    let ctx = PartContext {
+        name,
+        product,
+        zone: None,
+        start: PartStart::INPUT_START,
+    };
+    scan_part(reader, &ctx, catalog, settings, progress)
+}
+
+/// Scans one part of an input (all of it, a chunk, or the rest after an earlier run). Line
+/// numbers and offsets count from `ctx.start`.
+pub fn scan_part<R: Read>(
+    mut reader: R,
+    ctx: &PartContext,
+    catalog: &Catalog,
+    settings: &ScanSettings,
+    progress: &(dyn Fn(u64) + Sync),
+) -> InputScan {
+    let name = ctx.name;
     let mut out = InputScan::default();
     let cap = settings.buffer_bytes.max(64 * 1024);
     let mut buf: Vec<u8> = Vec::with_capacity(cap);
-    let mut base_line: u64 = 1;
-    let mut base_offset: u64 = 0;
+    let mut base_line: u64 = ctx.start.line;
+    let mut base_offset: u64 = ctx.start.offset;
     let mut eof = false;
     let mut first_buffer = true;
     let mut utf8_warned = false;
@@ -116,15 +167,15 @@ pub fn scan_reader<R: Read>(
         }
         if first_buffer {
             first_buffer = false;
-            if buf.is_empty() {
+            if !ctx.start.at_input_start {
+                // A chunk or a resumed read: the input's start was judged elsewhere.
+            } else if buf.is_empty() {
                 if out.warnings.is_empty() {
                     out.warnings
                         .push(Warning::new(name, "empty input (0 bytes)"));
                 }
                 return out;
-            }
-            let sniff = &buf[..buf.len().min(BINARY_SNIFF_BYTES)];
-            if let Some(at) = memchr::memchr(0, sniff) {
+            } else if let Some(at) = memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF_BYTES)]) {
                 out.warnings.push(Warning::new(
                     name,
                     format!("binary data (NUL byte at offset {at}); not a log file, skipped"),
@@ -168,7 +219,7 @@ pub fn scan_reader<R: Read>(
             region,
             base_line,
             base_offset,
-            product,
+            ctx,
             catalog,
             settings,
             &mut seen_rules,
@@ -182,6 +233,49 @@ pub fn scan_reader<R: Read>(
     }
     if out.bytes > 0 && !buf.is_empty() {
         out.lines += 1;
+    }
+    out
+}
+
+/// Joins the scans of consecutive chunks of one input (each scanned from line 1) into the
+/// scan of the whole, as if it had been read in one go: line numbers are shifted by the
+/// lines of the chunks before, the sample text is kept only on the first event of each
+/// rule, a warning said once per input is said once, and a binary first chunk skips all.
+/// `first_line` is the line number of the first chunk's first line.
+pub fn merge_parts(parts: Vec<InputScan>, first_line: u64) -> InputScan {
+    let mut parts = parts.into_iter();
+    let Some(first) = parts.next() else {
+        return InputScan::default();
+    };
+    if first.skipped {
+        return first;
+    }
+    let mut out = InputScan::default();
+    let mut seen_rules = std::collections::HashSet::new();
+    let mut seen_messages = std::collections::HashSet::new();
+    let mut shift = first_line.saturating_sub(1);
+    for part in std::iter::once(first).chain(parts) {
+        for mut e in part.events {
+            e.line += shift;
+            if !seen_rules.insert(e.rule) {
+                e.text = None;
+            }
+            out.events.push(e);
+        }
+        for mut w in part.warnings {
+            if !seen_messages.insert(w.message.clone()) {
+                continue;
+            }
+            if let Some(l) = w.line.as_mut() {
+                *l += shift;
+            }
+            out.warnings.push(w);
+        }
+        out.bytes += part.bytes;
+        out.lines += part.lines;
+        out.first_time = out.first_time.or(part.first_time);
+        out.last_time = part.last_time.or(out.last_time);
+        shift += part.lines;
     }
     out
 }
@@ -216,7 +310,7 @@ fn scan_region(
     region: &[u8],
     base_line: u64,
     base_offset: u64,
-    product: Option<Product>,
+    ctx: &PartContext,
     catalog: &Catalog,
     settings: &ScanSettings,
     seen_rules: &mut [bool],
@@ -232,14 +326,14 @@ fn scan_region(
         let (start, end) = event_bounds(region, m.start(), settings.event);
         done_until = end.max(m.end());
         let text = String::from_utf8_lossy(&region[start..end]);
-        let Some(class) = catalog.classify(&text, product) else {
+        let Some(class) = catalog.classify(&text, ctx.product) else {
             continue;
         };
         let time = parse_line_start(&region[start..]);
-        if let Some(t) = time {
-            if settings.since.is_some_and(|s| t < s) || settings.until.is_some_and(|u| t >= u) {
-                continue;
-            }
+        if let Some(t) = &time
+            && !settings.window.keeps(t, ctx.zone)
+        {
+            continue;
         }
         line_cursor.1 += count_lines(&region[line_cursor.0..start]);
         line_cursor.0 = start;

@@ -4,10 +4,12 @@
 //! limits, splitting big files into chunks, and remembering how far files were read.
 
 pub mod attribute;
+pub mod chunk;
 pub mod decode;
 pub mod discover;
 pub mod limits;
 pub mod node;
+pub mod state;
 pub mod zip;
 
 use crate::model::Product;
