@@ -30,6 +30,12 @@ pub enum Command {
     Rules(RulesCommand),
     /// Explain an oauth_problem value, a rule id or an error text, offline.
     Explain(ExplainArgs),
+    /// Check server.xml / bitbucket.properties / config.xml of installs, homes or support
+    /// zips: proxy, HTTPS, base URL, time zone and authentication findings, optionally
+    /// against a pre-upgrade snapshot.
+    Check(CheckArgs),
+    /// Save the web-server settings an upgrade may overwrite, for `check --baseline`.
+    Snapshot(SnapshotArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,6 +100,10 @@ pub enum RulesCommand {
     },
     /// Run every rule's examples; exit 1 on a failure, naming rule and example.
     Test(RulesArgs),
+    /// Check the catalog: duplicate ids, rules no example produces, regexes that never match
+    /// or that bypass the literal prefilter, equal-priority overlaps, weak literals. Exit 1 on
+    /// errors.
+    Lint(RulesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -109,4 +119,43 @@ pub struct ExplainArgs {
     pub value: String,
     #[command(flatten)]
     pub rules: RulesArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Install directories, home directories (or folders holding both) and support zips.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The base URL users and linked applications use: `URL` for all products, or
+    /// `product=URL` (repeatable). A support zip's application.xml supplies it otherwise.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Vec<String>,
+    /// A snapshot written by `linkdoctor snapshot` before the upgrade: report every
+    /// setting lost or changed since.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Install directories, home directories (or folders holding both) and support zips.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Where to write the snapshot (JSON).
+    #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Base URL to record: `URL` or `product=URL` (repeatable).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Vec<String>,
+    /// Keep passwords (keystorePass...) in the snapshot instead of masking them.
+    #[arg(long)]
+    pub no_redact: bool,
+    /// Treat warnings (unreadable or malformed files) as fatal: exit 2.
+    #[arg(long)]
+    pub strict: bool,
+    /// No messages on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }

@@ -4,6 +4,7 @@
 //! events) → `rules` (classification) → `report` (aggregation, rendering). `pipeline` wires
 //! them together; `commands` holds one module per subcommand; `main.rs` only dispatches.
 
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod model;

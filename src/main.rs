@@ -27,6 +27,8 @@ fn main() -> ExitCode {
         Command::Scan(args) => commands::scan::run(args),
         Command::Rules(cmd) => commands::rules::run(cmd),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::Snapshot(args) => commands::check::snapshot(args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

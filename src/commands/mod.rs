@@ -1,5 +1,6 @@
 //! One module per subcommand: each turns parsed options into output and an exit code.
 
+pub mod check;
 pub mod explain;
 pub mod rules;
 pub mod scan;

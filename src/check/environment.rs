@@ -1,0 +1,228 @@
+//! Settings around the web server: the product version, base URL and JVM arguments of a
+//! support zip's `application-properties/application.xml`, the `-Duser.timezone` of start
+//! scripts (`setenv.sh`, `setenv.bat`, `_start-webapp.sh`, where `JVM_SUPPORT_RECOMMENDED_ARGS`
+//! is set), and signs of the deprecated Trusted Applications or Basic authentication.
+//!
+//! What configuration can show about authentication is limited, and this module says no
+//! more than it sees: an authenticator or filter class naming Trusted Applications in
+//! `seraph-config.xml`, or an application-link export (a file whose name mentions
+//! `applink`) naming `TrustedAppsAuthenticationProvider` / `BasicAuthenticationProvider`.
+//! The authentication of each link is stored in the database; without such an export,
+//! check it in the UI (checklist item 7). Comments in XML are ignored.
+//!
+//! application.xml element names differ between products and versions; they are matched
+//! loosely (case and `-`/`_`/`.` ignored): `version`, any name ending in `baseurl`
+//! (`base-url`, `jira.baseurl`), and `-Duser.timezone=` anywhere in the JVM arguments.
+
+use super::locate::{ConfigFile, Role};
+use super::webconfig::parse_xml;
+use crate::warning::Warning;
+use regex::Regex;
+use std::sync::LazyLock;
+
+static TIMEZONE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"-Duser\.timezone=([^\s"'<>$]+)"#).expect("static regex"));
+
+fn normalized(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Text of the first element whose normalized name satisfies `want`.
+fn element_text(text: &str, want: impl Fn(&str) -> bool) -> Option<String> {
+    let doc = roxmltree::Document::parse(text).ok()?;
+    doc.descendants()
+        .filter(|n| n.is_element() && want(&normalized(n.tag_name().name())))
+        .find_map(|n| n.text().map(str::trim).filter(|t| !t.is_empty()))
+        .map(str::to_string)
+}
+
+/// The product version in application.xml.
+pub fn application_xml_version(text: &str) -> Option<String> {
+    element_text(text, |n| n == "version")
+}
+
+/// The base URL in application.xml.
+pub fn application_xml_base_url(text: &str) -> Option<String> {
+    element_text(text, |n| n.ends_with("baseurl"))
+}
+
+/// A value read from a file, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    pub value: T,
+    pub file: String,
+    pub line: Option<u64>,
+}
+
+/// `-Duser.timezone` from application.xml's JVM arguments or a start script (comment lines
+/// skipped).
+pub fn timezone(files: &[ConfigFile]) -> Option<Located<String>> {
+    for f in files {
+        match f.role {
+            Role::ApplicationXml => {
+                if let Some(c) = TIMEZONE_RE.captures(&f.text) {
+                    let line = f.text[..c.get(0).map_or(0, |m| m.start())]
+                        .matches('\n')
+                        .count() as u64
+                        + 1;
+                    return Some(Located {
+                        value: c[1].to_string(),
+                        file: f.path.clone(),
+                        line: Some(line),
+                    });
+                }
+                if let Some(tz) = element_text(&f.text, |n| n == "usertimezone") {
+                    return Some(Located {
+                        value: tz,
+                        file: f.path.clone(),
+                        line: None,
+                    });
+                }
+            }
+            Role::JvmScript => {
+                for (i, line) in f.text.lines().enumerate() {
+                    let t = line.trim_start().to_ascii_lowercase();
+                    if t.starts_with('#') || t.starts_with("rem ") || t.starts_with("::") {
+                        continue;
+                    }
+                    if let Some(c) = TIMEZONE_RE.captures(line) {
+                        return Some(Located {
+                            value: c[1].to_string(),
+                            file: f.path.clone(),
+                            line: Some(i as u64 + 1),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A deprecated authentication method seen in configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeprecatedAuth {
+    TrustedApplications,
+    Basic,
+}
+
+fn auth_kind(text: &str) -> Option<DeprecatedAuth> {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("trustedapp") || lower.contains("trusted-app") {
+        Some(DeprecatedAuth::TrustedApplications)
+    } else if lower.contains("basicauthenticationprovider") {
+        Some(DeprecatedAuth::Basic)
+    } else {
+        None
+    }
+}
+
+/// Every sign of Trusted Applications or Basic authentication in the auth files; a
+/// malformed XML file is a warning.
+pub fn deprecated_auth(
+    files: &[ConfigFile],
+    warnings: &mut Vec<Warning>,
+) -> Vec<(DeprecatedAuth, Located<String>)> {
+    let mut out = Vec::new();
+    for f in files.iter().filter(|f| f.role == Role::AuthConfig) {
+        let is_xml = f.text.trim_start().starts_with('<');
+        if is_xml {
+            let doc = match parse_xml(&f.path, &f.text) {
+                Ok(d) => d,
+                Err(w) => {
+                    warnings.push(w);
+                    continue;
+                }
+            };
+            for node in doc.descendants().filter(|n| n.is_element() || n.is_text()) {
+                let texts: Vec<&str> = if node.is_element() {
+                    node.attributes().map(|a| a.value()).collect()
+                } else {
+                    node.text().into_iter().collect()
+                };
+                for t in texts {
+                    if let Some(kind) = auth_kind(t) {
+                        out.push((
+                            kind,
+                            Located {
+                                value: t.trim().to_string(),
+                                file: f.path.clone(),
+                                line: Some(u64::from(doc.text_pos_at(node.range().start).row)),
+                            },
+                        ));
+                    }
+                }
+            }
+        } else {
+            for (i, line) in f.text.lines().enumerate() {
+                if let Some(kind) = auth_kind(line) {
+                    out.push((
+                        kind,
+                        Located {
+                            value: line.trim().to_string(),
+                            file: f.path.clone(),
+                            line: Some(i as u64 + 1),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    out.dedup_by(|a, b| a.0 == b.0 && a.1.file == b.1.file && a.1.line == b.1.line);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(role: Role, text: &str) -> ConfigFile {
+        ConfigFile {
+            path: "f".into(),
+            role,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn application_xml_values() {
+        let x = "<properties><application-information><Version>9.4.2</Version><Base-URL>https://jira.example.com</Base-URL></application-information><java-runtime-environment><JVM-Input-Arguments>-Xmx2g -Duser.timezone=Europe/Berlin</JVM-Input-Arguments><java-version>17</java-version></java-runtime-environment></properties>";
+        assert_eq!(application_xml_version(x).as_deref(), Some("9.4.2"));
+        assert_eq!(
+            application_xml_base_url(x).as_deref(),
+            Some("https://jira.example.com")
+        );
+        let tz = timezone(&[file(Role::ApplicationXml, x)]).unwrap();
+        assert_eq!(tz.value, "Europe/Berlin");
+    }
+
+    #[test]
+    fn setenv_comments_are_skipped() {
+        let s = "#JVM_SUPPORT_RECOMMENDED_ARGS=\"-Duser.timezone=UTC\"\nJVM_SUPPORT_RECOMMENDED_ARGS=\"-Duser.timezone=America/New_York\"\n";
+        let tz = timezone(&[file(Role::JvmScript, s)]).unwrap();
+        assert_eq!(tz.value, "America/New_York");
+        assert_eq!(tz.line, Some(2));
+        let bat = "rem set X=-Duser.timezone=UTC\r\n";
+        assert!(timezone(&[file(Role::JvmScript, bat)]).is_none());
+    }
+
+    #[test]
+    fn auth_signs_ignore_comments() {
+        let x = "<security-config>\n<!-- TrustedApplications -->\n<authenticator class=\"com.atlassian.seraph.auth.TrustedApplicationsAuthenticator\"/>\n</security-config>";
+        let mut w = Vec::new();
+        let found = deprecated_auth(&[file(Role::AuthConfig, x)], &mut w);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, DeprecatedAuth::TrustedApplications);
+        assert_eq!(found[0].1.line, Some(3));
+        let j =
+            "{\"outgoing\": \"com.atlassian.applinks.api.auth.types.BasicAuthenticationProvider\"}";
+        let found = deprecated_auth(&[file(Role::AuthConfig, j)], &mut w);
+        assert_eq!(found[0].0, DeprecatedAuth::Basic);
+        let clean = "<security-config><authenticator class=\"com.atlassian.jira.security.login.JiraSeraphAuthenticator\"/></security-config>";
+        assert!(deprecated_auth(&[file(Role::AuthConfig, clean)], &mut w).is_empty());
+    }
+}

@@ -1,0 +1,602 @@
+//! Finds product installations in the paths given to `check`/`snapshot` and loads their
+//! configuration files into memory: install directories, home directories (walked a few
+//! levels deep, so a folder holding both works) and support zips (read in place).
+//!
+//! Markers used to recognise a directory (seed 000 and the support-zip reference):
+//! - Jira install: `atlassian-jira/`; Confluence: `confluence/` next to `conf/server.xml`;
+//!   Bamboo: `atlassian-bamboo/`; Crowd: `apache-tomcat/conf/server.xml` with `crowd-webapp/`;
+//!   Bitbucket 4.x: `atlassian-bitbucket/`; Stash: `atlassian-stash/`; Bitbucket 5+: `app/`
+//!   with `bin/start-bitbucket.sh`.
+//! - Bitbucket/Stash home: `shared/bitbucket.properties`, `shared/server.xml` or
+//!   `[shared/]stash-config.properties`. Other products' homes (`dbconfig.xml`,
+//!   `confluence.cfg.xml`, `bamboo.cfg.xml`, `crowd.cfg.xml`) hold no web-server settings.
+//! - Fisheye/Crucible: a `config.xml` with a `<web-server>` element (the `FISHEYE_INST`).
+//! - Version: `VERSION` or `version.txt` at the root, `pom.properties` (`version=`) under the
+//!   webapp's `META-INF/maven`, `Implementation-Version` in its `META-INF/MANIFEST.MF`, then a
+//!   version number in the install directory's name; in a support zip the `<Version>` of
+//!   `application-properties/application.xml`.
+//!
+//! A Bitbucket/Stash install and home found in the same run are paired: by the
+//! `BITBUCKET_HOME`/`STASH_HOME` the install's `bin/` scripts set, else when there is exactly
+//! one of each.
+
+use super::webconfig::looks_like_fisheye_config;
+use crate::model::Product;
+use crate::warning::Warning;
+use regex::Regex;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use walkdir::WalkDir;
+
+/// Largest configuration file read (on disk or in a zip): far above any real one.
+pub const MAX_CONFIG_BYTES: u64 = 8 * 1024 * 1024;
+/// How deep below a given path installs and homes are looked for.
+const MAX_DEPTH: usize = 6;
+/// Folders never worth entering while looking for installs and homes.
+const SKIP_DIRS: [&str; 12] = [
+    ".git",
+    "node_modules",
+    "logs",
+    "log",
+    "caches",
+    "temp",
+    "tmp",
+    "work",
+    "export",
+    "attachments",
+    "index",
+    "plugins",
+];
+
+static VERSION_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d+\.\d+(?:\.\d+)*)").expect("static regex"));
+
+/// What a configuration file is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Tomcat server.xml under the install (`conf/` or `apache-tomcat/conf/`).
+    InstallServerXml,
+    /// Bitbucket 4.x / Stash 3.8+ `<home>/shared/server.xml`.
+    SharedServerXml,
+    /// Bitbucket 5+ `<home>/shared/bitbucket.properties`.
+    BitbucketProperties,
+    /// Fisheye/Crucible config.xml.
+    FisheyeConfig,
+    /// Support zip `application-properties/application.xml`.
+    ApplicationXml,
+    /// Start scripts carrying JVM arguments (`setenv.sh`, `setenv.bat`, `_start-webapp.sh`).
+    JvmScript,
+    /// Authentication configuration (`seraph-config.xml`, exported application-link config).
+    AuthConfig,
+}
+
+/// One file loaded into memory.
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
+    /// As shown in the report: the path on disk, or `zip!member`.
+    pub path: String,
+    pub role: Role,
+    pub text: String,
+}
+
+/// A product installation found, with its files.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub product: Product,
+    pub stash: bool,
+    pub roots: Vec<String>,
+    /// The install directory on disk, for resolving relative keystore paths.
+    pub install_dir: Option<PathBuf>,
+    pub from_zip: bool,
+    pub version: Option<(String, String)>,
+    pub files: Vec<ConfigFile>,
+}
+
+impl Located {
+    pub fn file(&self, role: Role) -> Option<&ConfigFile> {
+        self.files.iter().find(|f| f.role == role)
+    }
+}
+
+/// Reads a text file with a size cap; bytes that are not UTF-8 are read as ISO-8859-1
+/// (what `java.util.Properties` assumes).
+fn read_text(path: &Path, warnings: &mut Vec<Warning>) -> Option<String> {
+    let shown = path.display().to_string();
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            warnings.push(Warning::new(shown, format!("cannot read: {e}")));
+            return None;
+        }
+    };
+    if meta.len() > MAX_CONFIG_BYTES {
+        warnings.push(Warning::new(
+            shown,
+            format!(
+                "skipped: {} bytes is more than the {MAX_CONFIG_BYTES}-byte limit for a configuration file",
+                meta.len()
+            ),
+        ));
+        return None;
+    }
+    match fs::read(path) {
+        Ok(bytes) => Some(bytes_to_text(bytes)),
+        Err(e) => {
+            warnings.push(Warning::new(shown, format!("cannot read: {e}")));
+            None
+        }
+    }
+}
+
+fn bytes_to_text(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s),
+        Err(e) => e.into_bytes().iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+fn push_file(files: &mut Vec<ConfigFile>, path: &Path, role: Role, warnings: &mut Vec<Warning>) {
+    if path.is_file()
+        && let Some(text) = read_text(path, warnings)
+    {
+        files.push(ConfigFile {
+            path: path.display().to_string(),
+            role,
+            text,
+        });
+    }
+}
+
+/// What a directory is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DirKind {
+    Install {
+        product: Product,
+        stash: bool,
+        webapp: &'static str,
+    },
+    BitbucketHome {
+        stash: bool,
+    },
+    FisheyeInst,
+    /// A home directory of a product whose web-server settings are in the install.
+    OtherHome(Product),
+}
+
+fn classify_dir(dir: &Path) -> Option<DirKind> {
+    let has = |rel: &str| dir.join(rel).exists();
+    let install = |product, stash, webapp| {
+        Some(DirKind::Install {
+            product,
+            stash,
+            webapp,
+        })
+    };
+    if has("apache-tomcat/conf/server.xml") && has("crowd-webapp") {
+        return install(Product::Crowd, false, "crowd-webapp");
+    }
+    if has("atlassian-jira") {
+        return install(Product::Jira, false, "atlassian-jira");
+    }
+    if has("confluence") && has("conf/server.xml") {
+        return install(Product::Confluence, false, "confluence");
+    }
+    if has("atlassian-bamboo") {
+        return install(Product::Bamboo, false, "atlassian-bamboo");
+    }
+    if has("atlassian-stash") {
+        return install(Product::Bitbucket, true, "atlassian-stash");
+    }
+    if has("atlassian-bitbucket") {
+        return install(Product::Bitbucket, false, "atlassian-bitbucket");
+    }
+    if has("app") && has("bin/start-bitbucket.sh") {
+        return install(Product::Bitbucket, false, "app");
+    }
+    if has("shared/bitbucket.properties") || has("shared/server.xml") {
+        let stash = has("shared/stash-config.properties");
+        return Some(DirKind::BitbucketHome { stash });
+    }
+    if has("shared/stash-config.properties") || has("stash-config.properties") {
+        return Some(DirKind::BitbucketHome { stash: true });
+    }
+    let config = dir.join("config.xml");
+    if config.is_file()
+        && fs::metadata(&config).is_ok_and(|m| m.len() <= MAX_CONFIG_BYTES)
+        && fs::read(&config)
+            .map(|b| looks_like_fisheye_config(&String::from_utf8_lossy(&b)))
+            .unwrap_or(false)
+    {
+        return Some(DirKind::FisheyeInst);
+    }
+    for (marker, product) in [
+        ("dbconfig.xml", Product::Jira),
+        ("confluence.cfg.xml", Product::Confluence),
+        ("bamboo.cfg.xml", Product::Bamboo),
+        ("crowd.cfg.xml", Product::Crowd),
+    ] {
+        if has(marker) {
+            return Some(DirKind::OtherHome(product));
+        }
+    }
+    None
+}
+
+fn first_version_in(text: &str) -> Option<String> {
+    VERSION_RE.captures(text).map(|c| c[1].to_string())
+}
+
+/// The product version of an install directory, and where it was read.
+fn install_version(dir: &Path, webapp: &str) -> Option<(String, String)> {
+    for name in ["VERSION", "version.txt"] {
+        let p = dir.join(name);
+        if let Ok(text) = fs::read_to_string(&p)
+            && let Some(v) = text.lines().find_map(first_version_in)
+        {
+            return Some((v, p.display().to_string()));
+        }
+    }
+    let maven = dir.join(webapp).join("META-INF/maven");
+    if maven.is_dir() {
+        let mut poms: Vec<PathBuf> = WalkDir::new(&maven)
+            .max_depth(3)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name() == "pom.properties")
+            .map(|e| e.into_path())
+            .collect();
+        poms.sort();
+        for pom in poms {
+            if let Ok(text) = fs::read_to_string(&pom)
+                && let Some(v) = super::properties::parse(&text).get("version")
+                && let Some(v) = first_version_in(&v.value)
+            {
+                return Some((v, pom.display().to_string()));
+            }
+        }
+    }
+    let manifest = dir.join(webapp).join("META-INF/MANIFEST.MF");
+    if let Ok(text) = fs::read_to_string(&manifest)
+        && let Some(v) = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Implementation-Version:"))
+            .and_then(first_version_in)
+    {
+        return Some((v, manifest.display().to_string()));
+    }
+    let name = dir.file_name()?.to_str()?;
+    first_version_in(name).map(|v| (v, format!("directory name {name}")))
+}
+
+/// `major.minor` of a version string.
+pub fn major_minor(version: &str) -> Option<(u32, u32)> {
+    let mut parts = version.split('.');
+    let major = parts.next()?.trim().parse().ok()?;
+    let minor = parts
+        .next()
+        .and_then(|m| {
+            m.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0);
+    Some((major, minor))
+}
+
+/// The home directory an install's start scripts point to, if they say.
+fn declared_home(install: &Path) -> Option<PathBuf> {
+    static HOME_RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?m)^\s*(?:export\s+)?(?:BITBUCKET_HOME|STASH_HOME)\s*=\s*["']?([^"'\s]+)"#)
+            .expect("static regex")
+    });
+    for script in [
+        "bin/set-bitbucket-home.sh",
+        "bin/setenv.sh",
+        "bin/set-stash-home.sh",
+    ] {
+        if let Ok(text) = fs::read_to_string(install.join(script))
+            && let Some(c) = HOME_RE.captures(&text)
+        {
+            return Some(PathBuf::from(&c[1]));
+        }
+    }
+    None
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn load_install(
+    dir: &Path,
+    product: Product,
+    webapp: &str,
+    warnings: &mut Vec<Warning>,
+) -> Vec<ConfigFile> {
+    let mut files = Vec::new();
+    let tomcat = if product == Product::Crowd {
+        dir.join("apache-tomcat")
+    } else {
+        dir.to_path_buf()
+    };
+    push_file(
+        &mut files,
+        &tomcat.join("conf/server.xml"),
+        Role::InstallServerXml,
+        warnings,
+    );
+    for script in ["bin/setenv.sh", "bin/setenv.bat", "bin/_start-webapp.sh"] {
+        push_file(&mut files, &tomcat.join(script), Role::JvmScript, warnings);
+    }
+    push_file(
+        &mut files,
+        &dir.join(webapp).join("WEB-INF/classes/seraph-config.xml"),
+        Role::AuthConfig,
+        warnings,
+    );
+    files
+}
+
+fn load_bitbucket_home(dir: &Path, warnings: &mut Vec<Warning>) -> Vec<ConfigFile> {
+    let mut files = Vec::new();
+    push_file(
+        &mut files,
+        &dir.join("shared/bitbucket.properties"),
+        Role::BitbucketProperties,
+        warnings,
+    );
+    push_file(
+        &mut files,
+        &dir.join("shared/server.xml"),
+        Role::SharedServerXml,
+        warnings,
+    );
+    files
+}
+
+struct Found {
+    dir: PathBuf,
+    kind: DirKind,
+}
+
+fn walk(root: &Path, out: &mut Vec<Found>, warnings: &mut Vec<Warning>) {
+    let mut it = WalkDir::new(root).max_depth(MAX_DEPTH).into_iter();
+    while let Some(entry) = it.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let at = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| root.display().to_string());
+                warnings.push(Warning::new(at, format!("cannot walk: {e}")));
+                continue;
+            }
+        };
+        if !entry.file_type().is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().to_ascii_lowercase();
+        if entry.depth() > 0 && SKIP_DIRS.contains(&name.as_str()) {
+            it.skip_current_dir();
+            continue;
+        }
+        if let Some(kind) = classify_dir(entry.path()) {
+            out.push(Found {
+                dir: entry.path().to_path_buf(),
+                kind,
+            });
+            it.skip_current_dir();
+        }
+    }
+}
+
+/// Finds every installation under `paths`. Paths that hold nothing recognisable, and homes
+/// whose install is missing, are warnings.
+pub fn locate(paths: &[PathBuf], warnings: &mut Vec<Warning>) -> Vec<Located> {
+    let mut found = Vec::new();
+    let mut located = Vec::new();
+    for path in paths {
+        let shown = path.display().to_string();
+        if path.is_dir() {
+            let before = found.len();
+            walk(path, &mut found, warnings);
+            if found.len() == before {
+                warnings.push(Warning::new(
+                    shown,
+                    "no Atlassian install directory, Bitbucket/Stash home or Fisheye config.xml found here",
+                ));
+            }
+        } else if path.is_file() {
+            match super::support_zip::read(path, warnings) {
+                Some(l) => located.push(l),
+                None => warnings.push(Warning::new(
+                    shown,
+                    "not a support zip with web-server configuration, nor a directory",
+                )),
+            }
+        } else {
+            warnings.push(Warning::new(shown, "no such file or directory"));
+        }
+    }
+    located.extend(assemble(found, warnings));
+    located
+}
+
+/// Turns found directories into instances, pairing Bitbucket/Stash installs with homes.
+fn assemble(found: Vec<Found>, warnings: &mut Vec<Warning>) -> Vec<Located> {
+    let mut out = Vec::new();
+    let mut bb_installs = Vec::new();
+    let mut bb_homes = Vec::new();
+    let mut other_homes = Vec::new();
+    for f in found {
+        match f.kind {
+            DirKind::Install {
+                product: Product::Bitbucket,
+                stash,
+                webapp,
+            } => bb_installs.push((f.dir, stash, webapp)),
+            DirKind::Install {
+                product,
+                stash,
+                webapp,
+            } => {
+                let files = load_install(&f.dir, product, webapp, warnings);
+                out.push(Located {
+                    product,
+                    stash,
+                    roots: vec![f.dir.display().to_string()],
+                    version: install_version(&f.dir, webapp),
+                    install_dir: Some(f.dir),
+                    from_zip: false,
+                    files,
+                });
+            }
+            DirKind::BitbucketHome { stash } => bb_homes.push((f.dir, stash)),
+            DirKind::FisheyeInst => {
+                let mut files = Vec::new();
+                push_file(
+                    &mut files,
+                    &f.dir.join("config.xml"),
+                    Role::FisheyeConfig,
+                    warnings,
+                );
+                out.push(Located {
+                    product: Product::Fisheye,
+                    stash: false,
+                    roots: vec![f.dir.display().to_string()],
+                    version: install_version(&f.dir, "."),
+                    install_dir: Some(f.dir),
+                    from_zip: false,
+                    files,
+                });
+            }
+            DirKind::OtherHome(p) => other_homes.push((f.dir, p)),
+        }
+    }
+    for (dir, product) in other_homes {
+        if !out.iter().any(|l| l.product == product) {
+            warnings.push(Warning::new(
+                dir.display().to_string(),
+                format!(
+                    "this is a {product} home directory; {product}'s web-server configuration is in its install directory (seed 000 item 2): pass that directory too"
+                ),
+            ));
+        }
+    }
+    // Pair Bitbucket installs with homes.
+    let mut homes: Vec<Option<(PathBuf, bool)>> = bb_homes.into_iter().map(Some).collect();
+    let mut pairs: Vec<(
+        Option<(PathBuf, bool, &'static str)>,
+        Option<(PathBuf, bool)>,
+    )> = Vec::new();
+    let mut unpaired_installs = Vec::new();
+    for inst in bb_installs {
+        let declared = declared_home(&inst.0);
+        let idx = declared.and_then(|d| {
+            homes
+                .iter()
+                .position(|h| h.as_ref().is_some_and(|(hd, _)| same_dir(hd, &d)))
+        });
+        match idx {
+            Some(i) => pairs.push((Some(inst), homes[i].take())),
+            None => unpaired_installs.push(inst),
+        }
+    }
+    let mut rest_homes: Vec<(PathBuf, bool)> = homes.into_iter().flatten().collect();
+    if unpaired_installs.len() == 1 && rest_homes.len() == 1 {
+        pairs.push((unpaired_installs.pop(), rest_homes.pop()));
+    }
+    pairs.extend(unpaired_installs.into_iter().map(|i| (Some(i), None)));
+    pairs.extend(rest_homes.into_iter().map(|h| (None, Some(h))));
+    for (install, home) in pairs {
+        let mut roots = Vec::new();
+        let mut files = Vec::new();
+        let mut stash = false;
+        let mut version = None;
+        let mut install_dir = None;
+        if let Some((dir, is_stash, webapp)) = &install {
+            roots.push(dir.display().to_string());
+            files.extend(load_install(dir, Product::Bitbucket, webapp, warnings));
+            stash |= *is_stash;
+            version = install_version(dir, webapp);
+            install_dir = Some(dir.clone());
+        }
+        if let Some((dir, is_stash)) = &home {
+            roots.push(dir.display().to_string());
+            files.extend(load_bitbucket_home(dir, warnings));
+            stash |= *is_stash;
+        }
+        if let Some((v, _)) = &version
+            && major_minor(v).is_some_and(|(major, _)| major < 4)
+        {
+            stash = true;
+        }
+        if install.is_none()
+            && let Some((dir, _)) = &home
+        {
+            warnings.push(Warning::new(
+                dir.display().to_string(),
+                "Bitbucket/Stash home without its install directory: the version (which decides the effective file) and the install's conf/server.xml are unknown; pass the install directory too",
+            ));
+        }
+        out.push(Located {
+            product: Product::Bitbucket,
+            stash,
+            roots,
+            install_dir,
+            from_zip: false,
+            version,
+            files,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(major_minor("4.14.3"), Some((4, 14)));
+        assert_eq!(major_minor("5"), Some((5, 0)));
+        assert_eq!(major_minor("3.11-rc1"), Some((3, 11)));
+        assert_eq!(
+            first_version_in("atlassian-stash-3.7.1").as_deref(),
+            Some("3.7.1")
+        );
+        assert_eq!(major_minor("x"), None);
+    }
+
+    #[test]
+    fn latin1_fallback() {
+        assert_eq!(bytes_to_text(vec![b'a', 0xe9]), "aé");
+        assert_eq!(bytes_to_text("\u{feff}x".as_bytes().to_vec()), "x");
+    }
+
+    #[test]
+    fn classify_and_pair() {
+        let t = tempfile::tempdir().unwrap();
+        let inst = t.path().join("install");
+        let home = t.path().join("home");
+        fs::create_dir_all(inst.join("atlassian-bitbucket")).unwrap();
+        fs::create_dir_all(inst.join("conf")).unwrap();
+        fs::write(inst.join("conf/server.xml"), "<Server/>").unwrap();
+        fs::create_dir_all(home.join("shared")).unwrap();
+        fs::write(home.join("shared/server.xml"), "<Server/>").unwrap();
+        let mut w = Vec::new();
+        let l = locate(&[t.path().to_path_buf()], &mut w);
+        assert_eq!(l.len(), 1, "{l:?}");
+        assert_eq!(l[0].roots.len(), 2);
+        assert!(l[0].file(Role::SharedServerXml).is_some());
+        assert!(l[0].file(Role::InstallServerXml).is_some());
+        assert!(w.is_empty(), "{w:?}");
+    }
+}

@@ -1,0 +1,412 @@
+//! The configuration pass behind `linkdoctor check` and `linkdoctor snapshot` (issue 6): find
+//! each product's effective web-server configuration in install directories, home
+//! directories and support zips (seed 000, checklist item 2), check its connectors against
+//! each other and the base URL, compare JVM time zones across the linked servers, spot
+//! deprecated authentication, and diff against a pre-upgrade snapshot.
+//!
+//! Flow: [`locate`] (find instances, load files) → [`effective`] (which file is read) →
+//! [`webconfig`] (parse it) → [`analyze`] / [`environment`] (findings) → [`baseline`]
+//! (snapshot and diff) → [`render`]. Everything is offline and read-only.
+
+pub mod analyze;
+pub mod baseline;
+pub mod effective;
+pub mod environment;
+pub mod locate;
+pub mod model;
+pub mod properties;
+pub mod render;
+pub mod support_zip;
+pub mod webconfig;
+
+use crate::model::{Product, Severity};
+use crate::report::redact::{MASK, redact};
+use crate::warning::Warning;
+use analyze::{BaseUrl, Context};
+use environment::DeprecatedAuth;
+use locate::{Located, Role};
+pub use model::{CheckFinding, CheckReport, CheckSummary, Instance};
+use std::path::{Path, PathBuf};
+
+/// What to check.
+pub struct CheckOptions<'a> {
+    pub paths: &'a [PathBuf],
+    /// `URL` for every instance, or `product=URL` for one product.
+    pub base_urls: &'a [String],
+    pub baseline: Option<&'a Path>,
+    pub redact: bool,
+}
+
+/// A `--base-url` value: for one product or for all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrlArg {
+    pub product: Option<Product>,
+    pub url: String,
+}
+
+/// Parses `URL` or `product=URL`; the error is a usage error.
+pub fn parse_base_url_arg(s: &str) -> Result<BaseUrlArg, String> {
+    let (product, url) = match s.split_once('=') {
+        Some((p, u)) if !p.contains(':') && !p.contains('/') => {
+            let product = Product::parse(p)
+                .ok_or_else(|| format!("--base-url {s}: unknown product `{p}`"))?;
+            (Some(product), u)
+        }
+        _ => (None, s),
+    };
+    BaseUrl::parse(url).map_err(|e| format!("--base-url: {e}"))?;
+    Ok(BaseUrlArg {
+        product,
+        url: url.trim().to_string(),
+    })
+}
+
+fn is_web_config(role: Role) -> bool {
+    matches!(
+        role,
+        Role::InstallServerXml
+            | Role::SharedServerXml
+            | Role::BitbucketProperties
+            | Role::FisheyeConfig
+    )
+}
+
+fn parse_config(
+    file: &locate::ConfigFile,
+    warnings: &mut Vec<Warning>,
+) -> Option<model::WebConfig> {
+    let result = match file.role {
+        Role::BitbucketProperties => {
+            let (cfg, w) = webconfig::read_bitbucket_properties(&file.path, &file.text);
+            warnings.extend(w);
+            Ok(cfg)
+        }
+        Role::FisheyeConfig => webconfig::read_fisheye_config(&file.path, &file.text),
+        _ => webconfig::read_server_xml(&file.path, &file.text),
+    };
+    result.map_err(|w| warnings.push(w)).ok()
+}
+
+/// Builds one instance and its own findings.
+fn examine(
+    l: &Located,
+    base_urls: &[BaseUrlArg],
+    warnings: &mut Vec<Warning>,
+    findings: &mut Vec<CheckFinding>,
+) -> Instance {
+    let chosen = effective::choose(l);
+    let config = chosen.file.and_then(|f| parse_config(f, warnings));
+    let app_xml = l.file(Role::ApplicationXml);
+    let (base_url, base_url_source) = match base_urls
+        .iter()
+        .find(|b| b.product == Some(l.product))
+        .or_else(|| base_urls.iter().find(|b| b.product.is_none()))
+    {
+        Some(b) => (Some(b.url.clone()), Some("--base-url".to_string())),
+        None => match app_xml.and_then(|f| {
+            environment::application_xml_base_url(&f.text).map(|u| (u, f.path.clone()))
+        }) {
+            Some((u, p)) => (Some(u), Some(p)),
+            None => match config.as_ref().and_then(|c| c.site_url.clone()) {
+                Some(s) => (
+                    Some(s.value),
+                    config.as_ref().map(|c| format!("{} (site-url)", c.file)),
+                ),
+                None => (None, None),
+            },
+        },
+    };
+    let parsed_base = base_url.as_deref().and_then(|u| match BaseUrl::parse(u) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            warnings.push(Warning::new(
+                base_url_source.clone().unwrap_or_default(),
+                format!("{e}; base URL checks skipped"),
+            ));
+            None
+        }
+    });
+    if let Some(cfg) = &config {
+        let mut keystore_roots: Vec<PathBuf> = Vec::new();
+        if !l.from_zip {
+            for r in &l.roots {
+                keystore_roots.push(PathBuf::from(r));
+                if l.product == Product::Crowd {
+                    keystore_roots.push(Path::new(r).join("apache-tomcat"));
+                }
+            }
+        }
+        let ctx = Context {
+            product: l.product,
+            config: cfg,
+            base_url: parsed_base
+                .as_ref()
+                .map(|b| (b, base_url_source.as_deref().unwrap_or("?"))),
+            keystore_roots,
+        };
+        findings.extend(analyze::analyze(&ctx));
+    }
+    if let Some(ignored) = chosen.ignored_shared_server_xml {
+        findings.push(ignored_shared_finding(
+            l,
+            ignored,
+            chosen.file.map(|f| f.path.as_str()),
+        ));
+    }
+    for (kind, at) in environment::deprecated_auth(&l.files, warnings) {
+        let (id, what) = match kind {
+            DeprecatedAuth::TrustedApplications => {
+                ("trusted-applications-configured", "Trusted Applications")
+            }
+            DeprecatedAuth::Basic => ("basic-auth-configured", "Basic HTTP authentication"),
+        };
+        findings.push(CheckFinding {
+            severity: Severity::Warning,
+            id: id.into(),
+            product: l.product,
+            title: format!("{what} is configured"),
+            file: at.file,
+            line: at.line,
+            attribute: None,
+            current: Some(at.value),
+            expected: Some("OAuth".into()),
+            explanation: format!("{what} is deprecated for application links; Atlassian recommends OAuth, the same on both ends of each link."),
+            fix: "Edit each application link to use OAuth (or OAuth with impersonation) for incoming and outgoing authentication on both sides (checklist items 4 and 7).".into(),
+        });
+    }
+    let tz = environment::timezone(&l.files);
+    let files_found: Vec<String> = l
+        .files
+        .iter()
+        .filter(|f| is_web_config(f.role))
+        .map(|f| f.path.clone())
+        .collect();
+    Instance {
+        product: l.product,
+        product_label: if l.stash {
+            "stash".into()
+        } else {
+            l.product.name().into()
+        },
+        roots: l.roots.clone(),
+        version: l.version.as_ref().map(|v| v.0.clone()),
+        version_source: l.version.as_ref().map(|v| v.1.clone()),
+        files_found,
+        effective_file: chosen.file.map(|f| f.path.clone()),
+        effective_reason: chosen.reason,
+        base_url,
+        base_url_source,
+        timezone: tz.as_ref().map(|t| t.value.clone()),
+        timezone_source: tz.map(|t| match t.line {
+            Some(n) => format!("{}:{n}", t.file),
+            None => t.file,
+        }),
+        config,
+    }
+}
+
+fn ignored_shared_finding(
+    l: &Located,
+    ignored: &locate::ConfigFile,
+    effective: Option<&str>,
+) -> CheckFinding {
+    let customised = ignored.text.contains("proxyName")
+        || ignored.text.contains("SSLEnabled")
+        || ignored.text.contains("scheme=");
+    let version = l.version.as_ref().map(|v| v.0.as_str()).unwrap_or("?");
+    CheckFinding {
+        severity: if customised {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        id: "shared-server-xml-ignored".into(),
+        product: l.product,
+        title: format!("{} is not read by version {version}", ignored.path),
+        file: ignored.path.clone(),
+        line: None,
+        attribute: None,
+        current: Some(ignored.path.clone()),
+        expected: effective.map(str::to_string),
+        explanation: if customised {
+            "This server.xml holds reverse-proxy or HTTPS customisations, but this version reads its web-server settings elsewhere, so they are not in effect.".into()
+        } else {
+            "This server.xml is not read by this version.".into()
+        },
+        fix: format!(
+            "Move the settings to {} (for Bitbucket 5+: the server.* properties of shared/bitbucket.properties, see Atlassian's \"Migrate server.xml customizations to bitbucket.properties\") (checklist item 2).",
+            effective.unwrap_or("the effective configuration file")
+        ),
+    }
+}
+
+/// Different `-Duser.timezone` values among the instances checked together.
+fn timezone_findings(instances: &[Instance]) -> Vec<CheckFinding> {
+    let set: Vec<&Instance> = instances.iter().filter(|i| i.timezone.is_some()).collect();
+    let mut distinct: Vec<&str> = set.iter().filter_map(|i| i.timezone.as_deref()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 2 {
+        return Vec::new();
+    }
+    let all: Vec<String> = set
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}",
+                i.product_label,
+                i.timezone.as_deref().unwrap_or_default()
+            )
+        })
+        .collect();
+    set.iter()
+        .map(|i| {
+            let source = i.timezone_source.clone().unwrap_or_default();
+            let (file, line) = match source.rsplit_once(':') {
+                Some((f, l)) if l.parse::<u64>().is_ok() => (f.to_string(), l.parse().ok()),
+                _ => (source.clone(), None),
+            };
+            CheckFinding {
+                severity: Severity::Warning,
+                id: "timezone-differs".into(),
+                product: i.product,
+                title: format!("JVM time zone {} differs between the linked servers", i.timezone.as_deref().unwrap_or_default()),
+                file,
+                line,
+                attribute: Some("-Duser.timezone".into()),
+                current: i.timezone.clone(),
+                expected: Some("one time zone setting reviewed for every linked server".into()),
+                explanation: format!("The servers checked together set different JVM time zones ({}). OAuth compares timestamps: a wrong or inconsistent time zone on one side breaks authentication.", all.join(", ")),
+                fix: "Check that each server's -Duser.timezone is its real zone and its clock is synchronised with NTP (checklist item 9).".into(),
+            }
+        })
+        .collect()
+}
+
+fn redact_finding(f: &mut CheckFinding) {
+    let secret = f
+        .attribute
+        .as_deref()
+        .is_some_and(|a| baseline::is_secret(a, a));
+    for v in [&mut f.current, &mut f.expected].into_iter().flatten() {
+        if secret && v != "(not set)" {
+            *v = MASK.into();
+        } else {
+            *v = redact(v).into_owned();
+        }
+    }
+    for t in [&mut f.explanation, &mut f.fix, &mut f.title] {
+        *t = redact(t).into_owned();
+    }
+    if secret {
+        // The explanation and fix of a baseline finding quote the old value.
+        for t in [&mut f.explanation, &mut f.fix] {
+            if let Some(v) = t.split('"').nth(1).map(str::to_string)
+                && !v.is_empty()
+                && v != MASK
+            {
+                *t = t.replace(&format!("\"{v}\""), &format!("\"{MASK}\""));
+            }
+        }
+    }
+}
+
+/// Runs the whole pass. `Err` is a fatal error (bad `--base-url`, unreadable baseline).
+pub fn run(opts: &CheckOptions) -> Result<CheckReport, String> {
+    let base_urls = opts
+        .base_urls
+        .iter()
+        .map(|s| parse_base_url_arg(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let baseline = match opts.baseline {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).map_err(|e| format!("baseline {}: {e}", p.display()))?;
+            Some(baseline::parse(&text).map_err(|e| format!("baseline {}: {e}", p.display()))?)
+        }
+        None => None,
+    };
+    let mut warnings = Vec::new();
+    let located = locate::locate(opts.paths, &mut warnings);
+    let mut findings = Vec::new();
+    let instances: Vec<Instance> = located
+        .iter()
+        .map(|l| examine(l, &base_urls, &mut warnings, &mut findings))
+        .collect();
+    findings.extend(timezone_findings(&instances));
+    if let (Some(b), Some(p)) = (&baseline, opts.baseline) {
+        let shown = p.display().to_string();
+        let (diff, missing) = baseline::compare(b, &instances, &shown);
+        findings.extend(diff);
+        warnings.extend(missing.into_iter().map(|m| Warning::new(&shown, m)));
+    }
+    if opts.redact {
+        findings.iter_mut().for_each(redact_finding);
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.product.cmp(&b.product))
+            .then_with(|| a.file.cmp(&b.file))
+            .then_with(|| a.line.cmp(&b.line))
+            .then_with(|| a.id.cmp(&b.id))
+            .then_with(|| a.attribute.cmp(&b.attribute))
+    });
+    findings.dedup();
+    warnings.sort();
+    warnings.dedup();
+    let summary = CheckSummary {
+        instances: instances.len(),
+        files: instances.iter().map(|i| i.files_found.len()).sum(),
+        findings: findings.len(),
+        warnings: warnings.len(),
+        highest_severity: findings.iter().map(|f| f.severity).max(),
+        baseline: opts.baseline.map(|p| p.display().to_string()),
+    };
+    Ok(CheckReport {
+        summary,
+        instances,
+        findings,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_args() {
+        assert_eq!(
+            parse_base_url_arg("jira=https://j.example.com").unwrap(),
+            BaseUrlArg {
+                product: Some(Product::Jira),
+                url: "https://j.example.com".into()
+            }
+        );
+        assert_eq!(parse_base_url_arg("https://x?a=b").unwrap().product, None);
+        assert!(parse_base_url_arg("nope=https://x").is_err());
+        assert!(parse_base_url_arg("x.example.com").is_err());
+    }
+
+    #[test]
+    fn secrets_are_masked_in_findings() {
+        let mut f = CheckFinding {
+            severity: Severity::Error,
+            id: "baseline-changed".into(),
+            product: Product::Jira,
+            title: "t".into(),
+            file: "f".into(),
+            line: None,
+            attribute: Some("keystorePass".into()),
+            current: Some("new".into()),
+            expected: Some("old-secret".into()),
+            explanation: "The baseline has keystorePass=\"old-secret\".".into(),
+            fix: "Add keystorePass=\"old-secret\" to it".into(),
+        };
+        redact_finding(&mut f);
+        let all = format!("{f:?}");
+        assert!(!all.contains("old-secret"), "{all}");
+        assert!(!all.contains("new\""), "{all}");
+    }
+}

@@ -1,0 +1,343 @@
+//! Renders a [`CheckReport`] in the formats `scan` offers: table (comfy-table, in the style of
+//! the scan report), one JSON document, NDJSON (one finding per line, then the warnings,
+//! then the summary) and Markdown for a ticket. Output depends only on the report.
+
+use super::model::{CheckFinding, CheckReport};
+use crate::model::Severity;
+use crate::report::render::Format;
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
+use serde_json::json;
+use std::fmt::Write;
+
+pub fn render(report: &CheckReport, format: Format, color: bool) -> String {
+    match format {
+        Format::Table => table(report, color),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|e| {
+                json!({"error": format!("could not serialise the report: {e}")}).to_string()
+            });
+            s.push('\n');
+            s
+        }
+        Format::Ndjson => ndjson(report),
+        Format::Markdown => markdown(report),
+    }
+}
+
+fn location(f: &CheckFinding) -> String {
+    match f.line {
+        Some(l) => format!("{}:{l}", f.file),
+        None => f.file.clone(),
+    }
+}
+
+fn severity_color(s: Severity) -> Color {
+    match s {
+        Severity::Critical => Color::Magenta,
+        Severity::Error => Color::Red,
+        Severity::Warning => Color::Yellow,
+        Severity::Info => Color::Blue,
+    }
+}
+
+fn new_table(color: bool) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .force_no_tty();
+    if color {
+        t.enforce_styling();
+    }
+    t
+}
+
+fn headline(r: &CheckReport) -> String {
+    let s = &r.summary;
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let mut line = format!(
+        "linkdoctor check: {} in {}, {} configuration file{} found; {}",
+        plural(s.findings, "finding"),
+        plural(s.instances, "product instance"),
+        s.files,
+        if s.files == 1 { "" } else { "s" },
+        plural(s.warnings, "warning"),
+    );
+    if let Some(b) = &s.baseline {
+        let _ = write!(line, "; compared with baseline {b}");
+    }
+    line
+}
+
+fn table(r: &CheckReport, color: bool) -> String {
+    let mut o = String::new();
+    let bold = |s: &str| {
+        if color {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    let _ = writeln!(o, "{}", bold(&headline(r)));
+    if !r.instances.is_empty() {
+        let mut t = new_table(color);
+        t.set_header([
+            "Product",
+            "Version",
+            "Effective configuration",
+            "Files found",
+            "Base URL",
+            "JVM time zone",
+        ]);
+        for i in &r.instances {
+            t.add_row(vec![
+                Cell::new(format!("{}\n{}", i.product_label, i.roots.join("\n"))),
+                Cell::new(match (&i.version, &i.version_source) {
+                    (Some(v), Some(s)) => format!("{v}\n(from {s})"),
+                    (Some(v), None) => v.clone(),
+                    _ => "unknown".into(),
+                }),
+                Cell::new(format!(
+                    "{}\n{}",
+                    i.effective_file.as_deref().unwrap_or("(none found)"),
+                    i.effective_reason
+                )),
+                Cell::new(if i.files_found.is_empty() {
+                    "-".into()
+                } else {
+                    i.files_found.join("\n")
+                }),
+                Cell::new(i.base_url.as_deref().unwrap_or("-")),
+                Cell::new(i.timezone.as_deref().unwrap_or("-")),
+            ]);
+        }
+        let _ = writeln!(o, "{t}");
+    }
+    if r.findings.is_empty() {
+        let _ = writeln!(o, "No configuration problems found.");
+    } else {
+        let mut t = new_table(color);
+        t.set_header([
+            "#",
+            "Severity",
+            "Finding",
+            "Where",
+            "Attribute",
+            "Current",
+            "Expected",
+        ]);
+        for (n, f) in r.findings.iter().enumerate() {
+            let sev = Cell::new(f.severity.name().to_uppercase());
+            let sev = if color {
+                sev.fg(severity_color(f.severity))
+                    .add_attribute(Attribute::Bold)
+            } else {
+                sev
+            };
+            t.add_row(vec![
+                Cell::new(n + 1),
+                sev,
+                Cell::new(format!("{}\n{}", f.title, f.id)),
+                Cell::new(location(f)),
+                Cell::new(f.attribute.as_deref().unwrap_or("-")),
+                Cell::new(f.current.as_deref().unwrap_or("-")),
+                Cell::new(f.expected.as_deref().unwrap_or("-")),
+            ]);
+        }
+        let _ = writeln!(o, "{t}");
+        for (n, f) in r.findings.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "\n[{}] {} {} ({}, {})",
+                n + 1,
+                f.severity.name().to_uppercase(),
+                bold(&f.title),
+                f.id,
+                f.product
+            );
+            let _ = writeln!(o, "    Where: {}", location(f));
+            let _ = writeln!(o, "    Why: {}", f.explanation);
+            let _ = writeln!(o, "    Fix: {}", f.fix);
+        }
+    }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(o, "\n{}", bold("Warnings:"));
+        for w in &r.warnings {
+            let _ = writeln!(o, "  {w}");
+        }
+    }
+    o
+}
+
+fn ndjson(r: &CheckReport) -> String {
+    let mut out = String::new();
+    let mut push = |kind: &str, v: serde_json::Value| {
+        let mut v = v;
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("type".into(), kind.into());
+        }
+        out.push_str(&v.to_string());
+        out.push('\n');
+    };
+    for f in &r.findings {
+        push("finding", serde_json::to_value(f).unwrap_or_default());
+    }
+    for w in &r.warnings {
+        push("warning", serde_json::to_value(w).unwrap_or_default());
+    }
+    let mut summary = serde_json::to_value(&r.summary).unwrap_or_default();
+    if let Some(obj) = summary.as_object_mut() {
+        obj.insert(
+            "instances_found".into(),
+            serde_json::to_value(
+                r.instances
+                    .iter()
+                    .map(|i| {
+                        json!({
+                            "product": i.product_label,
+                            "roots": i.roots,
+                            "version": i.version,
+                            "effective_file": i.effective_file,
+                        })
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap_or_default(),
+        );
+    }
+    push("summary", summary);
+    out
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn markdown(r: &CheckReport) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# linkdoctor configuration check\n\n{}.\n", headline(r));
+    if !r.instances.is_empty() {
+        let _ = writeln!(
+            o,
+            "| Product | Version | Effective configuration | Base URL | JVM time zone |"
+        );
+        let _ = writeln!(o, "|---|---|---|---|---|");
+        for i in &r.instances {
+            let _ = writeln!(
+                o,
+                "| {} | {} | `{}` ({}) | {} | {} |",
+                cell(&i.product_label),
+                cell(i.version.as_deref().unwrap_or("unknown")),
+                cell(i.effective_file.as_deref().unwrap_or("(none found)")),
+                cell(&i.effective_reason),
+                cell(i.base_url.as_deref().unwrap_or("-")),
+                cell(i.timezone.as_deref().unwrap_or("-")),
+            );
+        }
+        let _ = writeln!(o);
+    }
+    if r.findings.is_empty() {
+        let _ = writeln!(o, "No configuration problems found.\n");
+    } else {
+        let _ = writeln!(
+            o,
+            "| Severity | Finding | Where | Attribute | Current | Expected |"
+        );
+        let _ = writeln!(o, "|---|---|---|---|---|---|");
+        for f in &r.findings {
+            let _ = writeln!(
+                o,
+                "| {} | {} (`{}`) | `{}` | {} | {} | {} |",
+                f.severity,
+                cell(&f.title),
+                f.id,
+                cell(&location(f)),
+                cell(f.attribute.as_deref().unwrap_or("-")),
+                cell(f.current.as_deref().unwrap_or("-")),
+                cell(f.expected.as_deref().unwrap_or("-")),
+            );
+        }
+        let _ = writeln!(o);
+        for (n, f) in r.findings.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "## {}. {} (`{}`, {})\n",
+                n + 1,
+                f.title,
+                f.id,
+                f.severity
+            );
+            let _ = writeln!(o, "- Where: `{}`", location(f));
+            let _ = writeln!(o, "- Why: {}", f.explanation);
+            let _ = writeln!(o, "- Fix: {}\n", f.fix);
+        }
+    }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(o, "## Warnings\n");
+        for w in &r.warnings {
+            let _ = writeln!(o, "- `{w}`");
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::model::CheckSummary;
+    use crate::model::Product;
+
+    fn report() -> CheckReport {
+        CheckReport {
+            summary: CheckSummary {
+                instances: 0,
+                files: 0,
+                findings: 1,
+                warnings: 0,
+                highest_severity: Some(Severity::Error),
+                baseline: None,
+            },
+            instances: vec![],
+            findings: vec![CheckFinding {
+                severity: Severity::Error,
+                id: "proxy-name-without-port".into(),
+                product: Product::Jira,
+                title: "t|x".into(),
+                file: "conf/server.xml".into(),
+                line: Some(7),
+                attribute: Some("proxyPort".into()),
+                current: None,
+                expected: Some("443".into()),
+                explanation: "e".into(),
+                fix: "f".into(),
+            }],
+            warnings: vec![crate::warning::Warning::new("x", "bad")],
+        }
+    }
+
+    #[test]
+    fn every_format_names_file_line_and_attribute() {
+        let r = report();
+        for format in [
+            Format::Table,
+            Format::Json,
+            Format::Markdown,
+            Format::Ndjson,
+        ] {
+            let out = render(&r, format, false);
+            assert!(out.contains("conf/server.xml"), "{format:?}: {out}");
+            assert!(out.contains("proxyPort"), "{format:?}: {out}");
+        }
+        let nd = render(&r, Format::Ndjson, false);
+        let kinds: Vec<String> = nd
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(kinds, ["finding", "warning", "summary"]);
+        assert!(render(&r, Format::Markdown, false).contains("t\\|x"));
+    }
+}

@@ -1,0 +1,71 @@
+//! `linkdoctor check` (configuration findings, optionally against a pre-upgrade baseline)
+//! and `linkdoctor snapshot` (save the settings an upgrade may lose).
+
+use super::{exit, exit_code, print_stdout, print_warnings, use_color};
+use crate::check::{self, CheckOptions, baseline, render::render};
+use crate::cli::{CheckArgs, SnapshotArgs};
+use crate::pipeline::Fatal;
+
+pub fn run(args: &CheckArgs) -> Result<u8, Fatal> {
+    let out = &args.output;
+    let report = check::run(&CheckOptions {
+        paths: &args.paths,
+        base_urls: &args.base_url,
+        baseline: args.baseline.as_deref(),
+        redact: !out.no_redact,
+    })
+    .map_err(Fatal)?;
+    print_warnings(&report.warnings, out.quiet);
+    print_stdout(&render(&report, out.format, use_color(out.color)));
+    Ok(exit_code(
+        report.summary.highest_severity,
+        report.warnings.len(),
+        out,
+    ))
+}
+
+pub fn snapshot(args: &SnapshotArgs) -> Result<u8, Fatal> {
+    let report = check::run(&CheckOptions {
+        paths: &args.paths,
+        base_urls: &args.base_url,
+        baseline: None,
+        redact: !args.no_redact,
+    })
+    .map_err(Fatal)?;
+    print_warnings(&report.warnings, args.quiet);
+    if report.instances.is_empty() {
+        return Err(Fatal(
+            "nothing to snapshot: no Atlassian installation found in the paths given".into(),
+        ));
+    }
+    let snap = baseline::build(&report.instances, !args.no_redact);
+    let mut text = serde_json::to_string_pretty(&snap)
+        .map_err(|e| Fatal(format!("could not serialise the snapshot: {e}")))?;
+    text.push('\n');
+    std::fs::write(&args.out, text)
+        .map_err(|e| Fatal(format!("cannot write {}: {e}", args.out.display())))?;
+    if !args.quiet {
+        for i in &report.instances {
+            eprintln!(
+                "linkdoctor: saved {} {} ({} connector{}) from {}",
+                i.product_label,
+                i.version.as_deref().unwrap_or("(version unknown)"),
+                i.config.as_ref().map_or(0, |c| c.connectors.len()),
+                if i.config.as_ref().map_or(0, |c| c.connectors.len()) == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                i.effective_file
+                    .as_deref()
+                    .unwrap_or("(no configuration file)")
+            );
+        }
+        eprintln!("linkdoctor: snapshot written to {}", args.out.display());
+    }
+    Ok(if args.strict && !report.warnings.is_empty() {
+        exit::FATAL
+    } else {
+        exit::OK
+    })
+}
