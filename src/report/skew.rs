@@ -29,6 +29,13 @@ pub struct SkewEstimate {
     pub samples: usize,
 }
 
+/// Does this line come from the provider (the end that refused the request)? Its log time
+/// then runs on the same clock as the window, so only its time zone can differ.
+fn is_provider_side(evidence: &str) -> bool {
+    evidence.contains("Rejecting OAuth request")
+        || evidence.contains("Problem encountered authenticating OAuth")
+}
+
 /// Per-event difference and its basis.
 fn event_skew(e: &Event) -> Option<(i64, SkewBasis)> {
     let window = e.fields.get("oauth_acceptable_timestamps")?;
@@ -44,6 +51,8 @@ fn event_skew(e: &Event) -> Option<(i64, SkewBasis)> {
     }
     let t = e.time?;
     match t.epoch_seconds(None) {
+        // The provider's own line: the window is centred on the very clock that wrote it.
+        Some(_) if is_provider_side(&e.evidence) => None,
         Some(s) => Some((s - provider, SkewBasis::LogTimeWithOffset)),
         None => t
             .epoch_seconds(Some(jiff::tz::Offset::UTC))
@@ -159,6 +168,16 @@ mod tests {
             (600, SkewBasis::LogTimeWithOffset)
         );
         assert!(describe(&est).contains("10m 00s ahead of"));
+    }
+
+    #[test]
+    fn provider_line_with_offset_says_nothing() {
+        let mut a = ev(
+            &[("oauth_acceptable_timestamps", "1704066900-1704067500")],
+            "2024-01-01 00:00:00,000+0000 x",
+        );
+        a.evidence = "Rejecting OAuth request for url x due to invalid timestamp".into();
+        assert!(estimate([a].iter()).is_none());
     }
 
     #[test]

@@ -1,0 +1,327 @@
+//! Throughput benchmark (run with `bash benches/run.sh`, or `cargo bench --bench throughput`).
+//!
+//! Generates a realistic Atlassian log corpus at bench time (INFO noise, stack traces, about one
+//! application-link error per 10,000 lines; ~1 GiB by default, `LINKDOCTOR_BENCH_MB` to change),
+//! then measures, in the same run and on the same page-cached files:
+//! - `linkdoctor scan` on one plain file with 1 thread and with all threads,
+//! - on a directory of 8 files with all threads,
+//! - on a gzip file and on a support zip of the same corpus, and on a 2 GiB single file
+//!   (with `LINKDOCTOR_BENCH_ARCHIVES=1`),
+//! - `rg -c -F` with the catalog's prefilter literals (and `gzip -dc | rg`, `unzip -p | rg`),
+//! and prints MB/s, peak RSS of each run and the ratio against ripgrep.
+//! Nothing here is a pass/fail test: it prints figures for the README.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const NOISE: &[&str] = &[
+    "INFO [http-nio-8080-exec-{t}] [c.a.j.issue.managers.DefaultIssueManager] Issue PRJ-{n} updated by user u{n}",
+    "INFO [Caesium-1-{t}] [c.a.j.service.ServiceRunner] Running scheduled job com.atlassian.jira.service.JiraServiceContainerImpl id {n}",
+    "DEBUG [http-nio-8080-exec-{t}] [c.a.plugin.webresource.impl] Serving batch resource /s/{n}/_/download/batch/jira.webresources:global-static",
+    "INFO [localq-reader-{t}] [c.a.j.c.distribution.localq.LocalQCacheOpReader] Checking local queue for cache replication, {n} operations pending",
+    "WARN [http-nio-8080-exec-{t}] [c.a.j.web.filters.steps.ChainedFilterStepRunner] Request took {n} ms to complete: /rest/api/2/search",
+    "INFO [Caesium-1-{t}] [c.a.crowd.directory.DbCachingRemoteDirectory] synchronisation for directory [ {n} ] completed in [ 1203ms ]",
+    "INFO [http-nio-8080-exec-{t}] [c.a.applinks.core.DefaultApplicationLinkService] Application link status refreshed for 3 links in {n} ms",
+    "DEBUG [http-nio-8080-exec-{t}] [c.a.oauth.consumer.core.ConsumerServiceImpl] Reusing cached OAuth consumer for application link {n}",
+    "INFO [gc-monitor] [c.a.j.util.stats.JiraStats] [JIRA-STATS] [CACHE] heap used {n} MB of 4096 MB",
+];
+
+const TRACE: &str = "ERROR [http-nio-8080-exec-4] [c.a.j.web.dispatcher.JiraWebworkActionDispatcher] Exception thrown from action\n\
+java.lang.NullPointerException: Cannot invoke \"Object.toString()\" because \"value\" is null\n\
+\tat com.atlassian.jira.issue.fields.CustomFieldImpl.getValue(CustomFieldImpl.java:412)\n\
+\tat com.atlassian.jira.web.action.issue.ViewIssue.doExecute(ViewIssue.java:233)\n\
+\tat webwork.action.ActionSupport.execute(ActionSupport.java:165)\n\
+\t... 181 more";
+
+const ERRORS: &[&str] = &[
+    "WARN [http-nio-8080-exec-3] [c.a.oauth.serviceprovider.internal.AuthenticatorImpl] Rejecting OAuth request for url \"https://jira.example.com/rest/api/2/search\" due to invalid timestamp ({oauth_problem=timestamp_refused, oauth_acceptable_timestamps=1709651264-1709651864})",
+    "WARN [http-nio-8080-exec-9] [c.a.oauth.serviceprovider.internal.OAuthProblemUtils] Problem encountered authenticating OAuth client for url \"https://jira.example.com/rest/applinks/3.0/status\", error was \"signature_invalid\", with parameters \"{oauth_problem=signature_invalid}\"",
+    "ERROR [http-nio-8080-exec-6] [c.a.applinks.core.DefaultApplicationLinkRequest] Unable to connect to https://confluence.example.com\n\
+com.atlassian.sal.api.net.ResponseException: javax.net.ssl.SSLHandshakeException: PKIX path building failed: unable to find valid certification path to requested target\n\
+\tat com.atlassian.sal.core.net.HttpClientRequest.executeAndReturn(HttpClientRequest.java:102)\n\
+Caused by: javax.net.ssl.SSLHandshakeException: PKIX path building failed: unable to find valid certification path to requested target\n\
+\tat sun.security.ssl.Alert.createSSLException(Alert.java:131)",
+    "ERROR [Caesium-1-2] [c.a.applinks.core.ManifestRetrieverImpl] Failed to retrieve manifest from http://bamboo-old.internal:8085\n\
+java.net.UnknownHostException: bamboo-old.internal\n\
+\tat java.net.InetAddress.getAllByName0(InetAddress.java:1281)",
+    "WARN [Caesium-1-4] [c.a.applinks.core.DefaultApplicationLinkRequest] Request to http://bitbucket.example.com:7990 failed: Connect to bitbucket.example.com:7990 failed: Connection refused",
+];
+
+/// Small deterministic generator (xorshift), so every run writes the same corpus.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn generate(path: &Path, target_bytes: u64) -> std::io::Result<u64> {
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut written = 0u64;
+    let mut line = 0u64;
+    let mut errors = 0u64;
+    while written < target_bytes {
+        line += 1;
+        let secs = line / 50;
+        let ts = format!(
+            "2024-03-{:02} {:02}:{:02}:{:02},{:03}+0000 ",
+            1 + (secs / 86_400) % 28,
+            (secs / 3600) % 24,
+            (secs / 60) % 60,
+            secs % 60,
+            line % 1000
+        );
+        let r = rng.next();
+        let body = if r % 10_000 == 0 {
+            errors += 1;
+            ERRORS[(r / 10_000) as usize % ERRORS.len()].to_string()
+        } else if r % 997 == 0 {
+            TRACE.to_string()
+        } else {
+            NOISE[(r % NOISE.len() as u64) as usize]
+                .replace("{t}", &((r >> 8) % 64).to_string())
+                .replace("{n}", &((r >> 16) % 100_000).to_string())
+        };
+        let text = format!("{ts}{body}\n");
+        written += text.len() as u64;
+        w.write_all(text.as_bytes())?;
+    }
+    w.flush()?;
+    Ok(errors)
+}
+
+struct Run {
+    seconds: f64,
+    peak_rss_kb: i64,
+    stdout: Vec<u8>,
+}
+
+/// Runs a shell command, returning wall time, peak RSS (of the largest process in it) and output.
+fn run(cmd: &str) -> Run {
+    let start = Instant::now();
+    let child = Command::new("bash")
+        .arg("-c")
+        .arg(cmd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn bash");
+    let out = child.wait_with_output().expect("wait");
+    let seconds = start.elapsed().as_secs_f64();
+    // SAFETY: getrusage with a valid pointer to a zeroed struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    Run {
+        seconds,
+        peak_rss_kb: usage.ru_maxrss,
+        stdout: out.stdout,
+    }
+}
+
+/// Best of `n` runs (page cache warm after the first).
+fn best(cmd: &str, n: usize) -> Run {
+    let mut best: Option<Run> = None;
+    for _ in 0..n {
+        let r = run(cmd);
+        if best.as_ref().is_none_or(|b| r.seconds < b.seconds) {
+            best = Some(r);
+        }
+    }
+    best.expect("at least one run")
+}
+
+/// Peak RSS of one command alone, measured in a fresh process (RUSAGE_CHILDREN is cumulative).
+fn peak_rss_kb(cmd: &str) -> i64 {
+    let exe = std::env::current_exe().expect("current exe");
+    let out = Command::new(exe)
+        .env("LINKDOCTOR_BENCH_RSS_OF", cmd)
+        .output()
+        .expect("rss probe");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(-1)
+}
+
+fn mbps(bytes: u64, secs: f64) -> f64 {
+    bytes as f64 / 1e6 / secs
+}
+
+fn main() {
+    if let Ok(cmd) = std::env::var("LINKDOCTOR_BENCH_RSS_OF") {
+        println!("{}", run(&cmd).peak_rss_kb);
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_linkdoctor");
+    let mb: u64 = std::env::var("LINKDOCTOR_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-corpus");
+    fs::create_dir_all(dir.join("multi")).expect("corpus dir");
+    let corpus = dir.join(format!("atlassian-jira-{mb}MB.log"));
+    if !corpus.exists() {
+        eprintln!("generating {} ...", corpus.display());
+        let errors = generate(&corpus, mb << 20).expect("generate corpus");
+        eprintln!("  {errors} application-link errors");
+    }
+    let size = fs::metadata(&corpus).expect("corpus").len();
+    let (catalog, _) = linkdoctor::rules::load_catalog(&[]);
+    let literals = catalog.literals();
+    let rg_pats: String = literals
+        .iter()
+        .map(|l| format!(" -e '{}'", l.replace('\'', "'\\''")))
+        .collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let have_rg = Command::new("rg").arg("--version").output().is_ok();
+    println!(
+        "corpus: {} ({:.0} MB, {} prefilter literals, {} cores)",
+        corpus.display(),
+        size as f64 / 1e6,
+        literals.len(),
+        cores
+    );
+    let c = corpus.display();
+    let scan = |args: &str| format!("{bin} scan --quiet --format json {args} > /dev/null");
+    let one = best(&scan(&format!("--threads 1 {c}")), 3);
+    let all = best(&scan(&format!("--threads {cores} {c}")), 3);
+    let rss_one = peak_rss_kb(&scan(&format!("--threads 1 {c}")));
+    let rss_all = peak_rss_kb(&scan(&format!("--threads {cores} {c}")));
+    println!(
+        "linkdoctor scan, 1 thread:     {:>8.0} MB/s  ({:.2} s, peak RSS {:.1} MB)",
+        mbps(size, one.seconds),
+        one.seconds,
+        rss_one as f64 / 1024.0
+    );
+    println!(
+        "linkdoctor scan, {cores} threads:    {:>8.0} MB/s  ({:.2} s, peak RSS {:.1} MB)",
+        mbps(size, all.seconds),
+        all.seconds,
+        rss_all as f64 / 1024.0
+    );
+    // The same corpus as 8 files, to show spreading over files.
+    let parts = dir.join("multi");
+    if fs::read_dir(&parts).map(|d| d.count()).unwrap_or(0) != 8 {
+        let _ = run(&format!(
+            "cd {} && split -n l/8 -d --additional-suffix=.log {c} atlassian-jira-part-",
+            parts.display()
+        ));
+    }
+    let multi = best(&scan(&format!("--threads {cores} {}", parts.display())), 3);
+    println!(
+        "linkdoctor scan, 8 files, {cores} threads: {:>5.0} MB/s  ({:.2} s)",
+        mbps(size, multi.seconds),
+        multi.seconds
+    );
+    if have_rg {
+        let rg = best(&format!("rg -j1 -c -F{rg_pats} {c}"), 3);
+        let rg_all = best(&format!("rg -c -F{rg_pats} {c}"), 3);
+        println!(
+            "rg -j1 -c -F (same literals):  {:>8.0} MB/s  ({:.2} s, {} matching lines)",
+            mbps(size, rg.seconds),
+            rg.seconds,
+            String::from_utf8_lossy(&rg.stdout).trim()
+        );
+        println!(
+            "rg -c -F (all threads):        {:>8.0} MB/s  ({:.2} s)",
+            mbps(size, rg_all.seconds),
+            rg_all.seconds
+        );
+        println!(
+            "ratio linkdoctor/rg: 1 thread {:.2}, all threads {:.2}",
+            rg.seconds / one.seconds,
+            rg_all.seconds / all.seconds
+        );
+    } else {
+        println!("rg not installed: run benches/run.sh, which installs it");
+    }
+    let wc = best(&format!("wc -l {c}"), 2);
+    println!(
+        "wc -l:                         {:>8.0} MB/s  ({:.2} s)",
+        mbps(size, wc.seconds),
+        wc.seconds
+    );
+    if std::env::var("LINKDOCTOR_BENCH_ARCHIVES").is_ok_and(|v| v == "1") {
+        archives(bin, &dir, &corpus, size, cores, have_rg, &rg_pats);
+    }
+}
+
+/// gzip, support zip and 2 GiB single-file figures.
+fn archives(
+    bin: &str,
+    dir: &Path,
+    corpus: &Path,
+    size: u64,
+    cores: usize,
+    have_rg: bool,
+    rg_pats: &str,
+) {
+    let c = corpus.display();
+    let gz = dir.join("atlassian-jira.log.gz");
+    if !gz.exists() {
+        eprintln!("compressing {} ...", gz.display());
+        run(&format!("gzip -1 -c {c} > {}", gz.display()));
+    }
+    let zip = dir.join("support.zip");
+    if !zip.exists() {
+        eprintln!("zipping {} ...", zip.display());
+        let stage = dir.join("zipstage");
+        run(&format!(
+            "rm -rf {s} && mkdir -p {s}/application-logs {s}/tomcat-logs && ln -s {c} {s}/application-logs/atlassian-jira.log && cd {s} && zip -1 -q -r {z} application-logs",
+            s = stage.display(),
+            z = zip.display()
+        ));
+    }
+    let scan = |args: &str| format!("{bin} scan --quiet --format json {args} > /dev/null");
+    for (label, path, raw) in [
+        (
+            "gzip",
+            gz.display().to_string(),
+            format!("gzip -dc {} > /dev/null", gz.display()),
+        ),
+        (
+            "zip",
+            zip.display().to_string(),
+            format!("unzip -p {} > /dev/null", zip.display()),
+        ),
+    ] {
+        let ours = best(&scan(&format!("--threads {cores} {path}")), 2);
+        let rss = peak_rss_kb(&scan(&format!("--threads {cores} {path}")));
+        let baseline = best(&raw, 2);
+        println!(
+            "linkdoctor scan {label}:  {:>6.0} MB/s uncompressed ({:.2} s, peak RSS {:.1} MB); `{}` alone {:.2} s",
+            mbps(size, ours.seconds),
+            ours.seconds,
+            rss as f64 / 1024.0,
+            raw.trim_end_matches(" > /dev/null"),
+            baseline.seconds
+        );
+        if have_rg {
+            let pipe = raw.replace(" > /dev/null", &format!(" | rg -c -F{rg_pats}"));
+            let p = best(&pipe, 2);
+            println!("  {label} | rg -c: {:.2} s", p.seconds);
+        }
+    }
+    let big = dir.join("catalina-2GiB.out");
+    if !big.exists() {
+        run(&format!("cat {c} {c} > {}", big.display()));
+    }
+    let big_size = fs::metadata(&big).map(|m| m.len()).unwrap_or(0);
+    for threads in [1, cores] {
+        let r = best(&scan(&format!("--threads {threads} {}", big.display())), 2);
+        let rss = peak_rss_kb(&scan(&format!("--threads {threads} {}", big.display())));
+        println!(
+            "linkdoctor scan 2 GiB file, {threads} thread(s): {:>6.0} MB/s ({:.2} s, peak RSS {:.1} MB)",
+            mbps(big_size, r.seconds),
+            r.seconds,
+            rss as f64 / 1024.0
+        );
+    }
+}
