@@ -1,7 +1,8 @@
 //! Command-line interface: clap derive definitions, one options struct per subcommand, and
 //! the output options every reporting command shares.
 
-use crate::model::Severity;
+use crate::model::{Product, Severity};
+use crate::report::GroupBy;
 use crate::report::render::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -75,9 +76,44 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files, directories (walked for log files), gzip files, or `-` for standard input.
-    #[arg(required = true, value_name = "PATH")]
+    /// Files, directories (walked for log files and support zips), support zips (read in
+    /// place, never extracted), gzip files, or `-` for standard input. A directory whose
+    /// sub-folders are host names (`<root>/<host>/...`) gives each input its host as node.
+    #[arg(value_name = "PATH", required_unless_present = "installed")]
     pub paths: Vec<String>,
+    /// Also scan the default install and home folders of every product
+    /// (`/opt/atlassian/<app>`, `/var/atlassian/application-data/<app>`, `C:\Program
+    /// Files\Atlassian\<app>`, `C:\Atlassian\<app>`) and say which were found.
+    #[arg(long)]
+    pub installed: bool,
+    /// Look for `--installed` folders under this root instead of `/` (for tests and
+    /// mounted disks).
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub installed_root: Option<PathBuf>,
+    /// Treat every input as written by this product (jira, confluence, bitbucket, bamboo,
+    /// crowd, fisheye; stash and crucible are accepted).
+    #[arg(long, value_parser = parse_product)]
+    pub product: Option<Product>,
+    /// Only events at or after this time: relative to now (`90m`, `24h`, `7d`, `2w`) or
+    /// absolute (`2024-03-05`, `2024-03-05 09:00`, `2024-03-05T09:00:00+01:00`).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Time zone of log lines that carry no UTC offset (Confluence, Bitbucket, Bamboo,
+    /// Crowd, Tomcat; Jira 7+ writes one), and of --since/--until without one. Default: this
+    /// machine's zone. A support zip that records the server's `-Duser.timezone` uses that.
+    #[arg(long, value_name = "IANA-ZONE")]
+    pub timezone: Option<String>,
+    /// Split findings by cause (default), or by cause within each node or product.
+    #[arg(long, value_enum, default_value_t = GroupBy::Cause)]
+    pub group_by: GroupBy,
+    /// Incremental scan for cron: read only what was added since the run that wrote FILE,
+    /// and update FILE (atomically, after the report is out). Rotated and truncated files
+    /// are recognised.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     /// Worker threads (default: all cores). Output is the same whatever the number.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
@@ -85,7 +121,45 @@ pub struct ScanArgs {
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
     #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Resource limits of `scan`. Passing one stops reading that member or stream with a
+/// warning; the rest of the scan goes on.
+#[derive(Debug, Args, Clone)]
+pub struct LimitArgs {
+    /// Decompressed bytes over all zip members and gzip streams of the scan.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 30)]
+    pub max_total_bytes: u64,
+    /// Decompressed bytes of one zip member or gzip stream.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 << 30)]
+    pub max_member_bytes: u64,
+    /// Largest compression ratio (decompressed:compressed) before a member is taken for a
+    /// zip or gzip bomb; judged after the first MiB.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_ratio: u64,
+    /// How many zips deep a member may be nested.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_depth: usize,
+    /// Largest zip nested in a zip that is read into memory (a zip needs random access).
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub max_nested_zip_bytes: u64,
+    /// Longest event (a head line and its stack trace) kept whole, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
+    pub max_event_bytes: usize,
+    /// Plain files over twice this size are split into chunks scanned in parallel.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20, hide = true)]
+    pub chunk_bytes: u64,
+}
+
+fn parse_product(s: &str) -> Result<Product, String> {
+    Product::parse(s).ok_or_else(|| {
+        format!(
+            "unknown product '{s}' (expected jira, confluence, bitbucket, bamboo, crowd or fisheye)"
+        )
+    })
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,26 +1,113 @@
-//! `linkdoctor scan`: scan logs and print the report.
+//! `linkdoctor scan`: turn the options into a scan job (limits, time window, state,
+//! `--installed` folders), run it, print the report, then save the state.
 
 use super::{catalog_with_warnings, exit_code, print_stdout, print_warnings, use_color};
 use crate::cli::ScanArgs;
 use crate::pipeline::{self, Fatal, ScanJob};
 use crate::report::render::render;
 use crate::scan::ScanSettings;
+use crate::scan::event::EventLimits;
+use crate::scan::window::{TimeWindow, parse_bound, zone_named};
+use crate::source::installed;
+use crate::source::limits::Limits;
 use std::io::IsTerminal;
+use std::path::Path;
+
+/// The `--since` / `--until` window, with bounds read in `--timezone`.
+fn time_window(args: &ScanArgs) -> Result<TimeWindow, Fatal> {
+    let zone = zone_named(args.timezone.as_deref()).map_err(Fatal)?;
+    let now = jiff::Timestamp::now();
+    let bound = |s: &Option<String>, flag: &str| -> Result<_, Fatal> {
+        s.as_deref()
+            .map(|v| parse_bound(v, now, &zone).map_err(|e| Fatal(format!("{flag}: {e}"))))
+            .transpose()
+    };
+    let since = bound(&args.since, "--since")?;
+    let until = bound(&args.until, "--until")?;
+    if let (Some(s), Some(u)) = (since, until)
+        && s >= u
+    {
+        return Err(Fatal(format!(
+            "--since ({s}) is not before --until ({u}): nothing could match"
+        )));
+    }
+    Ok(TimeWindow { since, until, zone })
+}
+
+/// The paths to scan: the arguments, plus the log folders of `--installed`.
+fn scan_paths(args: &ScanArgs, quiet: bool) -> Result<Vec<String>, Fatal> {
+    let mut paths = args.paths.clone();
+    if args.installed {
+        let root = args
+            .installed_root
+            .clone()
+            .unwrap_or_else(|| Path::new("/").to_path_buf());
+        let found = installed::find(&root);
+        if found.is_empty() {
+            let msg = format!(
+                "--installed: no product found in the default folders ({})",
+                installed::searched(&root).join(", ")
+            );
+            if paths.is_empty() {
+                return Err(Fatal(msg));
+            }
+            if !quiet {
+                eprintln!("linkdoctor: {msg}");
+            }
+        }
+        for f in &found {
+            if !quiet {
+                eprintln!("linkdoctor: --installed: found {}", f.describe());
+            }
+            paths.extend(f.log_dirs.iter().map(|d| d.display().to_string()));
+        }
+        if paths.is_empty() {
+            return Err(Fatal(
+                "--installed: products found, but none has a log folder".to_string(),
+            ));
+        }
+    }
+    Ok(paths)
+}
 
 pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
     let (catalog, warnings) = catalog_with_warnings(&args.rules);
     let out = &args.output;
-    let report = pipeline::run(ScanJob {
-        paths: &args.paths,
-        catalog: &catalog,
+    let window = time_window(args)?;
+    let paths = scan_paths(args, out.quiet)?;
+    let l = &args.limits;
+    let settings = ScanSettings {
+        event: EventLimits {
+            max_bytes: l.max_event_bytes.max(1024),
+            ..EventLimits::default()
+        },
+        window,
+        ..ScanSettings::default()
+    };
+    let (report, state) = pipeline::run_incremental(ScanJob {
         warnings,
         threads: args.threads,
         redact: !out.no_redact,
         progress: !out.quiet && std::io::stderr().is_terminal(),
-        settings: ScanSettings::default(),
+        settings,
+        limits: Limits {
+            max_total_bytes: l.max_total_bytes,
+            max_member_bytes: l.max_member_bytes,
+            max_ratio: l.max_ratio.max(1),
+            max_depth: l.max_depth.max(1),
+            max_nested_zip_bytes: l.max_nested_zip_bytes,
+        },
+        product: args.product,
+        chunk_bytes: l.chunk_bytes.max(64 * 1024),
+        state: args.state.clone(),
+        group_by: args.group_by,
+        ..ScanJob::new(&paths, &catalog)
     })?;
     print_warnings(&report.warnings, out.quiet);
     print_stdout(&render(&report, out.format, use_color(out.color)));
+    if let Some(state) = state {
+        state.save()?;
+    }
     Ok(exit_code(
         report.summary.highest_severity,
         report.warnings.len(),

@@ -7,6 +7,7 @@ pub mod attribute;
 pub mod chunk;
 pub mod decode;
 pub mod discover;
+pub mod installed;
 pub mod limits;
 pub mod node;
 pub mod state;
