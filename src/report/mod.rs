@@ -3,6 +3,7 @@
 //! rules that also matched, and derived facts such as the clock difference. The renderers
 //! in `render` turn a [`Report`] into table, JSON, NDJSON or Markdown.
 
+pub mod pairing;
 pub mod redact;
 pub mod render;
 pub mod skew;
@@ -25,6 +26,11 @@ pub struct Report {
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub sources: Vec<SourceReport>,
+    /// Links whose two ends both left evidence in the scanned logs.
+    pub links: Vec<pairing::LinkPair>,
+    /// Events per node and cause (`node × cause`), nodes sorted by name; inputs without a
+    /// node are counted under `-`. Empty when no input has a node.
+    pub node_summary: Vec<NodeCauses>,
     pub warnings: Vec<Warning>,
     /// Every event, for NDJSON output (not part of the JSON document).
     #[serde(skip)]
@@ -42,6 +48,27 @@ pub struct Summary {
     /// Number of events per severity.
     pub by_severity: BTreeMap<Severity, usize>,
     pub highest_severity: Option<Severity>,
+}
+
+/// How findings are split: one per cause (default), or one per cause within each node or
+/// product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupBy {
+    #[default]
+    Cause,
+    Node,
+    Product,
+}
+
+/// One row of the node × cause summary.
+#[derive(Debug, Serialize)]
+pub struct NodeCauses {
+    pub node: String,
+    pub products: Vec<Product>,
+    pub events: usize,
+    /// Events per rule id.
+    pub causes: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -80,6 +107,9 @@ pub struct AlsoMatched {
 
 #[derive(Debug, Serialize)]
 pub struct Finding {
+    /// The node or product this finding is about, with `--group-by node|product`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     pub rule: String,
     pub title: String,
     pub category: &'static str,
@@ -135,13 +165,64 @@ pub fn aggregate(
     catalog: &Catalog,
     inputs: &[Input],
     scans: Vec<InputScan>,
+    warnings: Vec<Warning>,
+    redact: bool,
+) -> Report {
+    aggregate_grouped(catalog, inputs, scans, warnings, redact, GroupBy::Cause)
+}
+
+/// The group key of an input under `--group-by` (`-` when the input has no node or product).
+fn group_key(input: &Input, group_by: GroupBy) -> Option<String> {
+    match group_by {
+        GroupBy::Cause => None,
+        GroupBy::Node => Some(input.node.clone().unwrap_or_else(|| "-".to_string())),
+        GroupBy::Product => Some(input.product.map_or("-", |p| p.name()).to_string()),
+    }
+}
+
+/// The node × cause summary; empty when no input has a node.
+fn node_summary(catalog: &Catalog, inputs: &[Input], scans: &[InputScan]) -> Vec<NodeCauses> {
+    if inputs.iter().all(|i| i.node.is_none()) {
+        return Vec::new();
+    }
+    let mut rows: BTreeMap<String, NodeCauses> = BTreeMap::new();
+    for (input, scan) in inputs.iter().zip(scans) {
+        let node = input.node.clone().unwrap_or_else(|| "-".to_string());
+        let row = rows.entry(node.clone()).or_insert_with(|| NodeCauses {
+            node,
+            products: Vec::new(),
+            events: 0,
+            causes: BTreeMap::new(),
+        });
+        if let Some(p) = input.product
+            && !row.products.contains(&p)
+        {
+            row.products.push(p);
+            row.products.sort();
+        }
+        row.events += scan.events.len();
+        for e in &scan.events {
+            *row.causes
+                .entry(catalog.rule(e.rule).id.clone())
+                .or_default() += 1;
+        }
+    }
+    rows.into_values().collect()
+}
+
+/// [`aggregate`] with findings split by node or product (`--group-by`).
+pub fn aggregate_grouped(
+    catalog: &Catalog,
+    inputs: &[Input],
+    scans: Vec<InputScan>,
     mut warnings: Vec<Warning>,
     redact: bool,
+    group_by: GroupBy,
 ) -> Report {
     struct Acc<'a> {
         events: Vec<(&'a Input, &'a Event)>,
     }
-    let mut per_rule: BTreeMap<usize, Acc> = BTreeMap::new();
+    let mut per_rule: BTreeMap<(Option<String>, usize), Acc> = BTreeMap::new();
     let mut sources = Vec::with_capacity(inputs.len());
     let mut event_records = Vec::new();
     let mut summary = Summary {
@@ -174,7 +255,7 @@ pub fn aggregate(
             let rule = catalog.rule(e.rule);
             *summary.by_severity.entry(rule.severity).or_default() += 1;
             per_rule
-                .entry(e.rule)
+                .entry((group_key(input, group_by), e.rule))
                 .or_insert_with(|| Acc { events: Vec::new() })
                 .events
                 .push((input, e));
@@ -196,13 +277,19 @@ pub fn aggregate(
             });
         }
     }
+    let links = link_pairs(catalog, inputs, &scans);
+    let node_summary = node_summary(catalog, inputs, &scans);
     let mut findings: Vec<Finding> = per_rule
         .into_iter()
-        .map(|(r, acc)| build_finding(catalog, r, &acc.events, redact))
+        .map(|((group, r), acc)| Finding {
+            group,
+            ..build_finding(catalog, r, &acc.events, redact)
+        })
         .collect();
     findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
+        a.group
+            .cmp(&b.group)
+            .then(b.severity.cmp(&a.severity))
             .then(b.count.cmp(&a.count))
             .then(a.rule.cmp(&b.rule))
     });
@@ -215,9 +302,31 @@ pub fn aggregate(
         summary,
         findings,
         sources,
+        links,
+        node_summary,
         warnings,
         events: event_records,
     }
+}
+
+/// The scheme://host[:port] part of a URL.
+pub fn extract_host_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
+}
+
+fn link_pairs(catalog: &Catalog, inputs: &[Input], scans: &[InputScan]) -> Vec<pairing::LinkPair> {
+    let events: Vec<(&Input, &Event, &str)> = inputs
+        .iter()
+        .zip(scans)
+        .flat_map(|(i, s)| {
+            s.events
+                .iter()
+                .map(move |e| (i, e, catalog.rule(e.rule).id.as_str()))
+        })
+        .collect();
+    pairing::pair(&events)
 }
 
 fn build_finding(
@@ -298,6 +407,7 @@ fn build_finding(
         .collect();
     also_matched.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule.cmp(&b.rule)));
     Finding {
+        group: None,
         rule: rule.id.clone(),
         title: rule.title.clone(),
         category: rule.category.name(),
