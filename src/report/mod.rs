@@ -31,6 +31,8 @@ pub struct Report {
     /// Events per node and cause (`node × cause`), nodes sorted by name; inputs without a
     /// node are counted under `-`. Empty when no input has a node.
     pub node_summary: Vec<NodeCauses>,
+    /// How findings are split (`--group-by`).
+    pub group_by: GroupBy,
     pub warnings: Vec<Warning>,
     /// Every event, for NDJSON output (not part of the JSON document).
     #[serde(skip)]
@@ -59,6 +61,17 @@ pub enum GroupBy {
     Cause,
     Node,
     Product,
+}
+
+impl GroupBy {
+    /// Heading of the group column: `None` when findings are not grouped.
+    pub fn heading(self) -> Option<&'static str> {
+        match self {
+            GroupBy::Cause => None,
+            GroupBy::Node => Some("Node"),
+            GroupBy::Product => Some("Product"),
+        }
+    }
 }
 
 /// One row of the node × cause summary.
@@ -304,6 +317,7 @@ pub fn aggregate_grouped(
         sources,
         links,
         node_summary,
+        group_by,
         warnings,
         events: event_records,
     }

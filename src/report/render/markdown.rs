@@ -44,10 +44,36 @@ pub fn render(r: &Report) -> String {
         }
         let _ = writeln!(o);
     }
+    if !r.node_summary.is_empty() {
+        let _ = writeln!(o, "## Per node (node x cause)\n");
+        let _ = writeln!(o, "| Node | Products | Events | Causes |");
+        let _ = writeln!(o, "|---|---|---:|---|");
+        for n in &r.node_summary {
+            let products: Vec<&str> = n.products.iter().map(|p| p.name()).collect();
+            let causes: Vec<String> = n
+                .causes
+                .iter()
+                .map(|(rule, count)| format!("`{rule}` ({count})"))
+                .collect();
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                cell(&n.node),
+                products.join(", "),
+                n.events,
+                causes.join(", ")
+            );
+        }
+        let _ = writeln!(o);
+    }
     for (i, f) in r.findings.iter().enumerate() {
+        let group = match (r.group_by.heading(), &f.group) {
+            (Some(h), Some(g)) => format!(" [{}: {}]", h.to_lowercase(), g),
+            _ => String::new(),
+        };
         let _ = writeln!(
             o,
-            "## {}. {} (`{}`, {})\n",
+            "## {}.{group} {} (`{}`, {})\n",
             i + 1,
             f.title,
             f.rule,

@@ -78,7 +78,8 @@ pub fn render(r: &Report, color: bool) -> String {
         if color {
             t.enforce_styling();
         }
-        t.set_header([
+        let group = r.group_by.heading();
+        let mut header = vec![
             "#",
             "Severity",
             "Cause",
@@ -86,7 +87,11 @@ pub fn render(r: &Report, color: bool) -> String {
             "Products",
             "First seen",
             "Last seen",
-        ]);
+        ];
+        if let Some(g) = group {
+            header.insert(1, g);
+        }
+        t.set_header(header);
         for (i, f) in r.findings.iter().enumerate() {
             let products: Vec<&str> = f.products.iter().map(|p| p.name()).collect();
             let sev = Cell::new(f.severity.name().to_uppercase());
@@ -96,8 +101,11 @@ pub fn render(r: &Report, color: bool) -> String {
             } else {
                 sev
             };
-            t.add_row(vec![
-                Cell::new(i + 1),
+            let mut row = vec![Cell::new(i + 1)];
+            if group.is_some() {
+                row.push(Cell::new(f.group.as_deref().unwrap_or("-")));
+            }
+            row.extend([
                 sev,
                 Cell::new(format!("{}\n{}", f.title, f.rule)),
                 Cell::new(f.count),
@@ -113,13 +121,41 @@ pub fn render(r: &Report, color: bool) -> String {
                         .unwrap_or_else(|| "-".into()),
                 ),
             ]);
+            t.add_row(row);
         }
         let _ = writeln!(o, "{t}");
     }
+    if !r.node_summary.is_empty() {
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .force_no_tty();
+        t.set_header(["Node", "Products", "Events", "Causes"]);
+        for n in &r.node_summary {
+            let products: Vec<&str> = n.products.iter().map(|p| p.name()).collect();
+            let causes: Vec<String> = n
+                .causes
+                .iter()
+                .map(|(rule, count)| format!("{rule} ({count})"))
+                .collect();
+            t.add_row(vec![
+                Cell::new(&n.node),
+                Cell::new(products.join(", ")),
+                Cell::new(n.events),
+                Cell::new(causes.join("\n")),
+            ]);
+        }
+        let _ = writeln!(o, "\n{}\n{t}", st.bold("Per node (node x cause):"));
+    }
     for (i, f) in r.findings.iter().enumerate() {
+        let group = f
+            .group
+            .as_ref()
+            .map(|g| format!(" [{}]", g))
+            .unwrap_or_default();
         let _ = writeln!(
             o,
-            "\n[{}] {} {} ({}) - {} event{}",
+            "\n[{}]{group} {} {} ({}) - {} event{}",
             i + 1,
             st.severity(f.severity),
             st.bold(&f.title),
