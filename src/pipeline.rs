@@ -359,6 +359,7 @@ pub fn run_incremental(job: ScanJob) -> Result<(Report, Option<PendingState>), F
         .iter()
         .map(|f| f.time_zone.as_deref().and_then(|z| TimeZone::get(z).ok()))
         .collect();
+    let roles: Vec<_> = found.inputs.iter().map(|f| f.role).collect();
     let mut inputs: Vec<Input> = found.inputs.into_iter().map(|f| f.input).collect();
     if let Some(p) = job.product {
         for input in &mut inputs {
@@ -513,7 +514,7 @@ pub fn run_incremental(job: ScanJob) -> Result<(Report, Option<PendingState>), F
             }
         }
     }
-    let report = report::aggregate_grouped(
+    let mut report = report::aggregate_grouped(
         job.catalog,
         &inputs,
         scans,
@@ -521,6 +522,9 @@ pub fn run_incremental(job: ScanJob) -> Result<(Report, Option<PendingState>), F
         job.redact,
         job.group_by,
     );
+    for (source, role) in report.sources.iter_mut().zip(roles) {
+        source.role = role;
+    }
     let pending = job.state.clone().map(|path| PendingState {
         path,
         state: new_state,

@@ -88,6 +88,8 @@ pub struct NodeCauses {
 pub struct SourceReport {
     pub path: String,
     pub product: Option<Product>,
+    /// What the file is for (application or Tomcat log), when its name or folder says so.
+    pub role: Option<crate::source::Role>,
     pub node: Option<String>,
     pub bytes: u64,
     pub lines: u64,
@@ -256,6 +258,7 @@ pub fn aggregate_grouped(
         sources.push(SourceReport {
             path: input.display.clone(),
             product: input.product,
+            role: None,
             node: input.node.clone(),
             bytes: scan.bytes,
             lines: scan.lines,
