@@ -286,3 +286,70 @@ fn same_bytes_with_one_or_two_threads() {
         assert_eq!(one, two, "{format} differs between 1 and 2 threads");
     }
 }
+
+/// The samples keep each product's real line layout: every line is a head line in that
+/// product's format or continues one (stack trace, Confluence's ` -- url:` line), and the
+/// times of head lines never go backwards within a file.
+#[test]
+fn sample_lines_keep_each_products_layout() {
+    let ts = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}";
+    let layouts = [
+        (
+            "jira-home/log/atlassian-jira.log",
+            format!(r"^{ts}\+0000 \S.* (INFO|WARN|ERROR) .*\[[\w.]+\] \S"),
+        ),
+        (
+            "jira-home/log/atlassian-jira.log.1",
+            format!(r"^{ts}\+0000 \S.* (INFO|WARN|ERROR) .*\[[\w.]+\] \S"),
+        ),
+        (
+            "confluence-home/logs/atlassian-confluence.log",
+            format!(r"^{ts} (INFO|WARN|ERROR) \[[^\]]+\] \[[\w.]+\] \w+ \S"),
+        ),
+        (
+            "bitbucket-home/log/atlassian-bitbucket.log",
+            format!(r"^{ts} (INFO |WARN |ERROR) \[[^\]]+\] +\S+ \S"),
+        ),
+        (
+            "bamboo-install/logs/atlassian-bamboo.log",
+            format!(r"^{ts} (INFO|WARN|ERROR) \[[^\]]+\] \[\w+\] \S"),
+        ),
+        (
+            "crowd-home/logs/atlassian-crowd.log",
+            format!(r"^{ts} (INFO|WARN|ERROR) \[[^\]]+\] \[[\w.]+\] \w+ \S"),
+        ),
+        (
+            "fisheye-inst/var/log/atlassian-fisheye-2024-03-05.log",
+            format!(r"^{ts} (INFO |WARN |ERROR|DEBUG) \[[^\]]+ \] fisheye \w+-\w+ - \S"),
+        ),
+        (
+            "fisheye-inst/var/log/fisheye-debug.log.1",
+            format!(r"^{ts} (INFO |WARN |ERROR|DEBUG) \[[^\]]+ \] fisheye \w+-\w+ - \S"),
+        ),
+    ];
+    let continuation =
+        regex::Regex::new(r"^(\t|Caused by: | -- url: |[a-z][\w.$]*\.\w+(Exception|Error)(: |$))")
+            .expect("regex");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    for (file, layout) in layouts {
+        let head = regex::Regex::new(&layout).expect("regex");
+        let text = std::fs::read_to_string(root.join(file)).expect("sample exists");
+        let mut heads = 0;
+        let mut last_time = "";
+        for (i, line) in text.lines().enumerate() {
+            if head.is_match(line) {
+                heads += 1;
+                let time = &line[..23];
+                assert!(time >= last_time, "{file}:{}: time goes backwards", i + 1);
+                last_time = time;
+            } else {
+                assert!(
+                    i > 0 && continuation.is_match(line),
+                    "{file}:{}: not in the product's layout: {line}",
+                    i + 1
+                );
+            }
+        }
+        assert!(heads >= 100, "{file}: only {heads} log lines");
+    }
+}
