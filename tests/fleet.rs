@@ -144,7 +144,7 @@ fn state_reads_only_new_lines_across_rotation_and_truncation() {
     // Copytruncate: the copy is recognised, the truncated file is read from its start.
     std::fs::copy(&log, logs.join("atlassian-jira.log.2")).unwrap();
     std::fs::write(&log, format!("{header}{TIMESTAMP_REFUSED}")).unwrap();
-    append(&log, &format!("{}", "2024-03-05 09:14:00,000 INFO x\n"));
+    append(&log, "2024-03-05 09:14:00,000 INFO x\n");
     let v = json(&[&l, "--state", &s]);
     assert_eq!(events(&v), 1, "only the truncated file's new event: {v}");
 
