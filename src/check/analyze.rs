@@ -150,6 +150,31 @@ pub fn analyze(ctx: &Context) -> Vec<CheckFinding> {
     if let Some((base, source)) = ctx.base_url {
         base_url(ctx, base, source, &mut out);
     }
+    merge_same_fix(out)
+}
+
+/// One finding per attribute and expected value: when several checks ask for the same
+/// change (scheme https because secure is true, because proxy port is 443, because the base
+/// URL is https), the first, most specific one is kept and names the others.
+fn merge_same_fix(findings: Vec<CheckFinding>) -> Vec<CheckFinding> {
+    let mut out: Vec<CheckFinding> = Vec::new();
+    for f in findings {
+        let same = out.iter_mut().find(|o| {
+            o.attribute.is_some()
+                && o.file == f.file
+                && o.line == f.line
+                && o.attribute == f.attribute
+                && o.expected == f.expected
+        });
+        match same {
+            Some(o) => {
+                o.severity = o.severity.max(f.severity);
+                o.explanation
+                    .push_str(&format!(" Also found by {}: {}", f.id, f.explanation));
+            }
+            None => out.push(f),
+        }
+    }
     out
 }
 
@@ -534,9 +559,17 @@ mod tests {
     fn several_connectors_and_keystores() {
         let xml = "<Server><Service><Connector port=\"8080\"/><Connector port=\"8081\" proxyName=\"j\" proxyPort=\"443\" scheme=\"https\" secure=\"true\"/><Connector port=\"8443\" SSLEnabled=\"true\" scheme=\"https\" secure=\"true\"/></Service></Server>";
         assert_eq!(
-            ids(xml, Some("http://j:8080")),
+            ids(xml, Some("http://jira-internal:8080")),
             ["keystore-missing", "proxied-connector-not-reached"]
         );
+        // Host j is the proxied connector's: its scheme and port are what disagree.
+        assert_eq!(
+            ids(xml, Some("http://j:8080")),
+            ["keystore-missing", "base-url-mismatch", "base-url-mismatch"]
+        );
+        // Three checks asking for scheme="https" are one finding.
+        let one = "<Server><Service><Connector port=\"8080\" proxyName=\"j\" proxyPort=\"443\" secure=\"true\"/></Service></Server>";
+        assert_eq!(ids(one, Some("https://j")), ["scheme-secure-mismatch"]);
         let (cfg, _) = read_bitbucket_properties(
             "bitbucket.properties",
             "server.ssl.enabled=true\nserver.ssl.key-store=missing.jks\nserver.scheme=https\nserver.secure=true\n",

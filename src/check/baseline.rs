@@ -213,7 +213,7 @@ fn compare_instance(
             &now.timezone,
         ),
     ] {
-        if before.is_some() && before != after {
+        if before.is_some() && after.is_some() && before != after {
             out.push(finding(
                 Severity::Warning,
                 "baseline-environment-changed",

@@ -360,6 +360,11 @@ fn load_bitbucket_home(dir: &Path, warnings: &mut Vec<Warning>) -> Vec<ConfigFil
     files
 }
 
+/// A Bitbucket/Stash install directory: path, whether it is Stash, its webapp folder.
+type InstallDir = (PathBuf, bool, &'static str);
+/// A Bitbucket/Stash home directory: path, whether it is Stash.
+type HomeDir = (PathBuf, bool);
+
 struct Found {
     dir: PathBuf,
     kind: DirKind,
@@ -492,10 +497,7 @@ fn assemble(found: Vec<Found>, warnings: &mut Vec<Warning>) -> Vec<Located> {
     }
     // Pair Bitbucket installs with homes.
     let mut homes: Vec<Option<(PathBuf, bool)>> = bb_homes.into_iter().map(Some).collect();
-    let mut pairs: Vec<(
-        Option<(PathBuf, bool, &'static str)>,
-        Option<(PathBuf, bool)>,
-    )> = Vec::new();
+    let mut pairs: Vec<(Option<InstallDir>, Option<HomeDir>)> = Vec::new();
     let mut unpaired_installs = Vec::new();
     for inst in bb_installs {
         let declared = declared_home(&inst.0);

@@ -87,35 +87,77 @@ fn parse_config(
     result.map_err(|w| warnings.push(w)).ok()
 }
 
+/// The base URL to check against and where it came from: `--base-url` (for this product,
+/// else for all), a support zip's application.xml, Fisheye's `site-url`, else the one the
+/// baseline snapshot recorded.
+fn resolve_base_url(
+    l: &Located,
+    config: Option<&model::WebConfig>,
+    base_urls: &[BaseUrlArg],
+    baseline_url: Option<(String, String)>,
+) -> (Option<String>, Option<String>) {
+    if let Some(b) = base_urls
+        .iter()
+        .find(|b| b.product == Some(l.product))
+        .or_else(|| base_urls.iter().find(|b| b.product.is_none()))
+    {
+        return (Some(b.url.clone()), Some("--base-url".to_string()));
+    }
+    if let Some((u, p)) = l
+        .file(Role::ApplicationXml)
+        .and_then(|f| environment::application_xml_base_url(&f.text).map(|u| (u, f.path.clone())))
+    {
+        return (Some(u), Some(p));
+    }
+    if let Some(c) = config
+        && let Some(s) = &c.site_url
+    {
+        return (
+            Some(s.value.clone()),
+            Some(format!("{} (site-url)", c.file)),
+        );
+    }
+    match baseline_url {
+        Some((u, file)) => (Some(u), Some(format!("baseline {file}"))),
+        None => (None, None),
+    }
+}
+
+/// The base URL a baseline recorded for the instance `l`: same product, and same location
+/// when the baseline has that product more than once.
+fn baseline_url_for(
+    l: &Located,
+    snap: &baseline::Snapshot,
+    file: &Path,
+) -> Option<(String, String)> {
+    let same: Vec<&baseline::SnapshotInstance> = snap
+        .instances
+        .iter()
+        .filter(|b| b.product == l.product)
+        .collect();
+    let hit = match same.as_slice() {
+        [only] => Some(*only),
+        _ => same
+            .iter()
+            .find(|b| b.roots.iter().any(|r| l.roots.contains(r)))
+            .copied(),
+    }?;
+    hit.base_url
+        .clone()
+        .map(|u| (u, file.display().to_string()))
+}
+
 /// Builds one instance and its own findings.
 fn examine(
     l: &Located,
     base_urls: &[BaseUrlArg],
+    baseline_url: Option<(String, String)>,
     warnings: &mut Vec<Warning>,
     findings: &mut Vec<CheckFinding>,
 ) -> Instance {
     let chosen = effective::choose(l);
     let config = chosen.file.and_then(|f| parse_config(f, warnings));
-    let app_xml = l.file(Role::ApplicationXml);
-    let (base_url, base_url_source) = match base_urls
-        .iter()
-        .find(|b| b.product == Some(l.product))
-        .or_else(|| base_urls.iter().find(|b| b.product.is_none()))
-    {
-        Some(b) => (Some(b.url.clone()), Some("--base-url".to_string())),
-        None => match app_xml.and_then(|f| {
-            environment::application_xml_base_url(&f.text).map(|u| (u, f.path.clone()))
-        }) {
-            Some((u, p)) => (Some(u), Some(p)),
-            None => match config.as_ref().and_then(|c| c.site_url.clone()) {
-                Some(s) => (
-                    Some(s.value),
-                    config.as_ref().map(|c| format!("{} (site-url)", c.file)),
-                ),
-                None => (None, None),
-            },
-        },
-    };
+    let (base_url, base_url_source) = resolve_base_url(l, config.as_ref(), base_urls, baseline_url);
     let parsed_base = base_url.as_deref().and_then(|u| match BaseUrl::parse(u) {
         Ok(b) => Some(b),
         Err(e) => {
@@ -331,7 +373,13 @@ pub fn run(opts: &CheckOptions) -> Result<CheckReport, String> {
     let mut findings = Vec::new();
     let instances: Vec<Instance> = located
         .iter()
-        .map(|l| examine(l, &base_urls, &mut warnings, &mut findings))
+        .map(|l| {
+            let from_baseline = baseline
+                .as_ref()
+                .zip(opts.baseline)
+                .and_then(|(snap, file)| baseline_url_for(l, snap, file));
+            examine(l, &base_urls, from_baseline, &mut warnings, &mut findings)
+        })
         .collect();
     findings.extend(timezone_findings(&instances));
     if let (Some(b), Some(p)) = (&baseline, opts.baseline) {

@@ -31,6 +31,19 @@ fn location(f: &CheckFinding) -> String {
     }
 }
 
+/// `path` relative to the instance root it lies under (`<root>/conf/server.xml`), for the
+/// instances table; findings keep full paths.
+fn short_path(path: &str, roots: &[String]) -> String {
+    roots
+        .iter()
+        .enumerate()
+        .find_map(|(n, r)| path.strip_prefix(r.as_str()).map(|rest| (n, rest)))
+        .map(|(n, rest)| (n, rest.trim_start_matches(['/', '\\'])))
+        .filter(|(_, rest)| !rest.is_empty())
+        .map(|(n, rest)| format!("<root {}>/{rest}", n + 1))
+        .unwrap_or_else(|| path.to_string())
+}
+
 fn severity_color(s: Severity) -> Color {
     match s {
         Severity::Critical => Color::Magenta,
@@ -89,22 +102,30 @@ fn table(r: &CheckReport, color: bool) -> String {
             "JVM time zone",
         ]);
         for i in &r.instances {
+            let short = |p: &str| short_path(p, &i.roots);
             t.add_row(vec![
                 Cell::new(format!("{}\n{}", i.product_label, i.roots.join("\n"))),
                 Cell::new(match (&i.version, &i.version_source) {
-                    (Some(v), Some(s)) => format!("{v}\n(from {s})"),
+                    (Some(v), Some(s)) => format!("{v}\n(from {})", short(s)),
                     (Some(v), None) => v.clone(),
                     _ => "unknown".into(),
                 }),
                 Cell::new(format!(
                     "{}\n{}",
-                    i.effective_file.as_deref().unwrap_or("(none found)"),
+                    i.effective_file
+                        .as_deref()
+                        .map(short)
+                        .unwrap_or_else(|| "(none found)".into()),
                     i.effective_reason
                 )),
                 Cell::new(if i.files_found.is_empty() {
                     "-".into()
                 } else {
-                    i.files_found.join("\n")
+                    i.files_found
+                        .iter()
+                        .map(|f| short(f))
+                        .collect::<Vec<_>>()
+                        .join("\n")
                 }),
                 Cell::new(i.base_url.as_deref().unwrap_or("-")),
                 Cell::new(i.timezone.as_deref().unwrap_or("-")),
