@@ -1,8 +1,10 @@
-//! `linkdoctor rules list|show|test`: the catalog as a user sees it.
+//! `linkdoctor rules list|show|test|lint`: the catalog as a user sees it.
 
 use super::{catalog_with_warnings, exit, print_stdout, print_warnings};
 use crate::cli::{RulesArgs, RulesCommand};
 use crate::pipeline::Fatal;
+use crate::rules::lint::{self, LintLevel};
+use crate::rules::schema::ExampleSpec;
 use crate::rules::{Catalog, Rule, examples};
 use comfy_table::{ContentArrangement, Table, presets};
 use std::fmt::Write;
@@ -40,6 +42,27 @@ pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {
                 failures.len()
             );
             Ok(if failures.is_empty() {
+                exit::OK
+            } else {
+                exit::FINDINGS
+            })
+        }
+        RulesCommand::Lint(args) => {
+            let findings = lint::lint(&args.rules);
+            let mut out = String::new();
+            for f in &findings {
+                let _ = writeln!(out, "{f}");
+            }
+            let count = |level| findings.iter().filter(|f| f.level == level).count();
+            let errors = count(LintLevel::Error);
+            let _ = writeln!(
+                out,
+                "lint: {errors} errors, {} warnings, {} info",
+                count(LintLevel::Warning),
+                count(LintLevel::Info)
+            );
+            print_stdout(&out);
+            Ok(if errors == 0 {
                 exit::OK
             } else {
                 exit::FINDINGS
@@ -118,12 +141,21 @@ pub fn show(r: &Rule) -> String {
         }
     }
     let _ = writeln!(o, "\nExamples that match:");
-    for s in &r.examples_match {
-        let _ = writeln!(o, "  | {}", s.lines().next().unwrap_or(""));
+    for ex in &r.examples_match {
+        let _ = writeln!(o, "{}", example_line(ex));
     }
     let _ = writeln!(o, "Examples that must not match:");
-    for s in &r.examples_no_match {
-        let _ = writeln!(o, "  | {}", s.lines().next().unwrap_or(""));
+    for ex in &r.examples_no_match {
+        let _ = writeln!(o, "{}", example_line(ex));
     }
     o
+}
+
+/// One example as `show` prints it: its product (if tagged) and its first line.
+fn example_line(ex: &ExampleSpec) -> String {
+    let first = ex.text.lines().next().unwrap_or("");
+    match ex.product {
+        Some(p) => format!("  | [{p}] {first}"),
+        None => format!("  | {first}"),
+    }
 }

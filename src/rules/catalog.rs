@@ -3,7 +3,7 @@
 //! specific rule wins; the other matching rules are kept as "also matched").
 
 use super::load::{LoadedFile, RuleError};
-use super::schema::{Category, Located, RuleSpec};
+use super::schema::{Category, ExampleSpec, Located, RuleSpec};
 use crate::model::{Product, Severity};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
@@ -31,8 +31,10 @@ pub struct Rule {
     pub cause: String,
     pub remediation: Vec<String>,
     pub references: Vec<String>,
-    pub examples_match: Vec<String>,
-    pub examples_no_match: Vec<String>,
+    /// Events that must be classified as this rule (optionally as one product's log).
+    pub examples_match: Vec<ExampleSpec>,
+    /// Events that must not match this rule at all.
+    pub examples_no_match: Vec<ExampleSpec>,
     /// The file the rule came from (`rules/oauth.yaml` for built-ins).
     pub origin: String,
 }
@@ -83,7 +85,11 @@ pub struct Catalog {
     literals: Vec<String>,
     /// For each literal, the rules that name it.
     literal_rules: Vec<Vec<usize>>,
+    /// Leftmost-first automaton over the literals, for the buffer search: this match kind lets
+    /// aho-corasick use its SIMD packed searcher (Teddy); the standard kind cannot.
     prefilter: AhoCorasick,
+    /// Standard automaton over the same literals, for finding every literal inside one event.
+    event_literals: AhoCorasick,
 }
 
 impl Catalog {
@@ -138,19 +144,24 @@ impl Catalog {
                 }
             }
         }
-        let prefilter = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&literals)
-            .unwrap_or_else(|_| {
-                // Only reachable if the automaton would exceed its size limits; an empty
-                // automaton keeps the program running (and finds nothing).
-                AhoCorasick::new(Vec::<String>::new()).expect("empty automaton")
-            });
+        let build = |kind| {
+            AhoCorasickBuilder::new()
+                .match_kind(kind)
+                .build(&literals)
+                .unwrap_or_else(|_| {
+                    // Only reachable if the automaton would exceed its size limits; an empty
+                    // automaton keeps the program running (and finds nothing).
+                    AhoCorasick::new(Vec::<String>::new()).expect("empty automaton")
+                })
+        };
+        let prefilter = build(MatchKind::LeftmostFirst);
+        let event_literals = build(MatchKind::Standard);
         Catalog {
             rules,
             literals,
             literal_rules,
             prefilter,
+            event_literals,
         }
     }
 
@@ -178,7 +189,7 @@ impl Catalog {
     /// Classifies one event. `product` filters rules by their `products` list when known.
     pub fn classify(&self, text: &str, product: Option<Product>) -> Option<Classification> {
         let mut candidates: Vec<usize> = Vec::new();
-        for m in self.prefilter.find_overlapping_iter(text) {
+        for m in self.event_literals.find_overlapping_iter(text) {
             for &r in &self.literal_rules[m.pattern().as_usize()] {
                 if !candidates.contains(&r) {
                     candidates.push(r);
@@ -236,12 +247,8 @@ fn compile_regex(
         .build()
         .map_err(|e| {
             let msg = e.to_string();
-            let msg = msg
-                .lines()
-                .last()
-                .unwrap_or("invalid regex")
-                .trim()
-                .to_string();
+            let msg = msg.lines().last().unwrap_or("invalid regex").trim();
+            let msg = msg.strip_prefix("error: ").unwrap_or(msg).to_string();
             RuleError::at(origin, loc, field, format!("invalid regex: {msg}"))
         })
 }

@@ -20,6 +20,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "rules/applinks.yaml",
         include_str!("../../rules/applinks.yaml"),
     ),
+    ("rules/auth.yaml", include_str!("../../rules/auth.yaml")),
 ];
 
 /// Largest user rule file accepted.
@@ -101,7 +102,7 @@ pub fn parse_rule_file(origin: &str, text: &str) -> Result<LoadedFile, RuleError
             let loc = e.location();
             // The error's own text carries a snippet; keep its first line as the message.
             let message = e.to_string();
-            let message = message.lines().next().unwrap_or("invalid YAML").to_string();
+            let message = strip_location_prefix(message.lines().next().unwrap_or("invalid YAML"));
             Err(RuleError {
                 file: origin.to_string(),
                 line: loc.map(|l| l.line()).filter(|&n| n > 0),
@@ -111,6 +112,21 @@ pub fn parse_rule_file(origin: &str, text: &str) -> Result<LoadedFile, RuleError
             })
         }
     }
+}
+
+/// The parser's message without its own `error: line N column M: ` prefix (the location is
+/// kept in the error's fields and printed once).
+fn strip_location_prefix(message: &str) -> String {
+    let m = message.strip_prefix("error: ").unwrap_or(message);
+    if let Some(rest) = m.strip_prefix("line ")
+        && let Some((loc, text)) = rest.split_once(": ")
+        && loc
+            .split(' ')
+            .all(|w| w == "column" || w.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return text.to_string();
+    }
+    m.to_string()
 }
 
 /// Loads the embedded catalog. Built-in files are part of the program: an error here is a
@@ -225,6 +241,7 @@ mod tests {
         assert_eq!(err.file, "user.yaml");
         assert_eq!(err.line, Some(3));
         assert!(err.message.contains("titel"), "{}", err.message);
+        assert!(err.message.starts_with("unknown field"), "{}", err.message);
     }
 
     #[test]

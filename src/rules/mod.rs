@@ -1,9 +1,10 @@
 //! The rule catalog: schema, loading (built-in and user files), compilation and
-//! classification, value extraction, and the examples every rule carries.
+//! classification, value extraction, the examples every rule carries, and the catalog lint.
 
 pub mod catalog;
 pub mod examples;
 pub mod extract;
+pub mod lint;
 pub mod load;
 pub mod schema;
 

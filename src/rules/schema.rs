@@ -92,7 +92,94 @@ pub struct MatchSpec {
 #[serde(deny_unknown_fields)]
 pub struct Examples {
     #[serde(rename = "match")]
-    pub matching: Vec<String>,
+    pub matching: Vec<ExampleSpec>,
     #[serde(rename = "no_match")]
-    pub not_matching: Vec<String>,
+    pub not_matching: Vec<ExampleSpec>,
+}
+
+/// One example: a plain string (scanned with no product known), or a map
+/// `{product: jira, text: "..."}` scanned as that product's log, so that the rule's
+/// `products` filter takes part.
+///
+/// Written as a hand-made visitor rather than `#[serde(untagged)]`: untagged enums replace
+/// every inner error with "did not match any variant", while this keeps the precise one
+/// (an unknown key in the map, a bad product name) with its location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleSpec {
+    pub product: Option<Product>,
+    pub text: String,
+}
+
+/// The map form of an example.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaggedExample {
+    product: Product,
+    text: String,
+}
+
+impl<'de> Deserialize<'de> for ExampleSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ExampleVisitor;
+        impl<'de> serde::de::Visitor<'de> for ExampleVisitor {
+            type Value = ExampleSpec;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an example log text, or a map {product: <product>, text: <log text>}")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(ExampleSpec {
+                    product: None,
+                    text: v.to_string(),
+                })
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let tagged =
+                    TaggedExample::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(ExampleSpec {
+                    product: Some(tagged.product),
+                    text: tagged.text,
+                })
+            }
+        }
+        deserializer.deserialize_any(ExampleVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn examples(yaml: &str) -> Result<Examples, serde_saphyr::Error> {
+        serde_saphyr::from_str(yaml)
+    }
+
+    #[test]
+    fn plain_and_tagged_examples() {
+        let e = examples(
+            "match:\n  - plain line\n  - {product: stash, text: tagged line}\n  - product: jira\n    text: |-\n      a\n      b\nno_match: []\n",
+        )
+        .unwrap();
+        assert_eq!(e.matching[0].product, None);
+        assert_eq!(e.matching[0].text, "plain line");
+        assert_eq!(e.matching[1].product, Some(Product::Bitbucket));
+        assert_eq!(e.matching[2].text, "a\nb");
+    }
+
+    #[test]
+    fn tagged_example_rejects_unknown_keys_and_products() {
+        let err = examples("match:\n  - {product: jira, txt: x}\nno_match: []\n")
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("txt"), "{err}");
+        let err = examples("match:\n  - {product: sharepoint, text: x}\nno_match: []\n")
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("sharepoint"), "{err}");
+    }
 }
