@@ -712,3 +712,30 @@ fn bad_baseline_and_empty_snapshot_are_fatal() {
         .code(2)
         .stderr(predicates::str::contains("nothing to snapshot"));
 }
+
+#[test]
+fn one_base_url_for_several_products_is_a_warning() {
+    let (_, report) = check(
+        &[&fixture("jira/clean"), &fixture("confluence/clean")],
+        &["--base-url", "https://jira.example.com"],
+    );
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["message"].as_str().unwrap().contains("product=URL")),
+        "{warnings:?}"
+    );
+    let (_, report) = check(
+        &[&fixture("jira/clean"), &fixture("confluence/clean")],
+        &[
+            "--base-url",
+            "jira=https://jira.example.com",
+            "--base-url",
+            "confluence=https://wiki.example.com/wiki",
+        ],
+    );
+    assert_eq!(report["warnings"], serde_json::json!([]));
+    let ids: Vec<String> = findings(&report).into_iter().map(|f| f.0).collect();
+    assert_eq!(ids, ["timezone-differs", "timezone-differs"]);
+}

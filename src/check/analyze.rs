@@ -211,6 +211,20 @@ fn scheme_and_secure(ctx: &Context, c: &Connector, out: &mut Vec<CheckFinding>) 
             format!("Set {} (or secure to false if the site is plain http) on {} in {} (checklist item 2).", assignment(ctx.config.kind, &attr, "https"), c.label, ctx.config.file),
         ));
     }
+    if c.terminates_tls() && !https {
+        let attr = ctx.name(key::SCHEME);
+        out.push(ctx.finding(
+            Severity::Error,
+            "tls-connector-not-https",
+            format!("{}: TLS is enabled but scheme is {}", c.label, c.scheme()),
+            line_of(c, key::SCHEME),
+            Some(attr.clone()),
+            Some(value_or_unset(c, key::SCHEME)),
+            Some("https".into()),
+            "The connector serves HTTPS but tells the product requests are plain http, so the URLs it generates (and OAuth signs) start with http://.".into(),
+            format!("Set {} and {} on {} in {} (checklist items 2 and 11).", assignment(ctx.config.kind, &attr, "https"), assignment(ctx.config.kind, &ctx.name(key::SECURE), "true"), c.label, ctx.config.file),
+        ));
+    }
 }
 
 fn proxy_settings(ctx: &Context, c: &Connector, out: &mut Vec<CheckFinding>) {
@@ -429,6 +443,18 @@ fn base_url(ctx: &Context, base: &BaseUrl, source: &str, out: &mut Vec<CheckFind
         return;
     }
     let attr = ctx.name(key::PROXY_NAME);
+    let mut settings = vec![
+        assignment(ctx.config.kind, &attr, &base.host),
+        assignment(
+            ctx.config.kind,
+            &ctx.name(key::PROXY_PORT),
+            &base.port.to_string(),
+        ),
+        assignment(ctx.config.kind, &ctx.name(key::SCHEME), &base.scheme),
+    ];
+    if base.scheme == "https" && ctx.config.kind != ConfigKind::FisheyeConfig {
+        settings.push(assignment(ctx.config.kind, &ctx.name(key::SECURE), "true"));
+    }
     let ports: Vec<String> = conns
         .iter()
         .map(|c| format!("{} {}", c.scheme(), value_or_unset(c, key::PORT)))
@@ -442,12 +468,8 @@ fn base_url(ctx: &Context, base: &BaseUrl, source: &str, out: &mut Vec<CheckFind
         Some("(not set)".into()),
         Some(base.host.clone()),
         format!("The base URL (from {source}) uses {} on port {}, but the connectors are {} and none has reverse-proxy settings: the proxy customisation is missing, as happens when an upgrade overwrites it.", base.scheme, base.port, ports.join(", ")),
-        format!("On {} in {} set {}, {} and {} (and {} for https), as before the upgrade (checklist item 2).",
-            first.label, ctx.config.file,
-            assignment(ctx.config.kind, &attr, &base.host),
-            assignment(ctx.config.kind, &ctx.name(key::PROXY_PORT), &base.port.to_string()),
-            assignment(ctx.config.kind, &ctx.name(key::SCHEME), &base.scheme),
-            assignment(ctx.config.kind, &ctx.name(key::SECURE), "true")),
+        format!("On {} in {} set {}, as before the upgrade (checklist item 2).",
+            first.label, ctx.config.file, settings.join(" ")),
     ));
 }
 
@@ -568,6 +590,8 @@ mod tests {
             ["keystore-missing", "base-url-mismatch", "base-url-mismatch"]
         );
         // Three checks asking for scheme="https" are one finding.
+        let tls = "<Server><Service><Connector port=\"8443\" SSLEnabled=\"true\" keystoreFile=\"/k\"/></Service></Server>";
+        assert_eq!(ids(tls, None), ["tls-connector-not-https"]);
         let one = "<Server><Service><Connector port=\"8080\" proxyName=\"j\" proxyPort=\"443\" secure=\"true\"/></Service></Server>";
         assert_eq!(ids(one, Some("https://j")), ["scheme-secure-mismatch"]);
         let (cfg, _) = read_bitbucket_properties(

@@ -370,6 +370,25 @@ pub fn run(opts: &CheckOptions) -> Result<CheckReport, String> {
     };
     let mut warnings = Vec::new();
     let located = locate::locate(opts.paths, &mut warnings);
+    let mut products: Vec<Product> = located.iter().map(|l| l.product).collect();
+    products.sort();
+    products.dedup();
+    if products.len() > 1
+        && let Some(generic) = base_urls.iter().find(|b| b.product.is_none())
+    {
+        warnings.push(Warning::new(
+            "--base-url",
+            format!(
+                "{} applies to every product checked ({}); give each its own with product=URL",
+                generic.url,
+                products
+                    .iter()
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
     let mut findings = Vec::new();
     let instances: Vec<Instance> = located
         .iter()

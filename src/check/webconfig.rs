@@ -222,6 +222,20 @@ pub fn read_bitbucket_properties(file: &str, text: &str) -> (WebConfig, Vec<Warn
         });
     let mut connectors = vec![main];
     connectors.extend(groups.into_values());
+    // Spring Boot makes an SSL-enabled connector https and secure without being told.
+    for c in &mut connectors {
+        if let Some(ssl) = c.setting(key::SSL_ENABLED).cloned()
+            && ssl.value.trim().eq_ignore_ascii_case("true")
+        {
+            for (k, v) in [(key::SCHEME, "https"), (key::SECURE, "true")] {
+                c.settings.entry(k.into()).or_insert_with(|| Setting {
+                    name: format!("{} (implied)", ssl.name),
+                    value: v.into(),
+                    line: ssl.line,
+                });
+            }
+        }
+    }
     (
         WebConfig {
             kind: ConfigKind::BitbucketProperties,
@@ -373,6 +387,8 @@ mod tests {
         );
         assert_eq!(c.connectors[1].port(), Some(8443));
         assert!(c.connectors[1].terminates_tls());
+        assert_eq!(c.connectors[1].scheme(), "https");
+        assert!(c.connectors[1].is_true(key::SECURE));
     }
 
     #[test]
