@@ -343,10 +343,7 @@ pub fn run(job: ScanJob) -> Result<Report, Fatal> {
 
 /// Runs a scan and returns the report and, with `--state`, the state to save after it.
 pub fn run_incremental(job: ScanJob) -> Result<(Report, Option<PendingState>), Fatal> {
-    let read_limits = ReadLimits {
-        limits: job.limits,
-        budget: Default::default(),
-    };
+    let read_limits = ReadLimits::new(job.limits);
     let found = source::discover::discover(job.paths, &read_limits.limits);
     let mut warnings = job.warnings.clone();
     warnings.extend(found.warnings);

@@ -2,7 +2,7 @@
 //! (gzip magic `1f 8b`), never by the file name: a rotated `.gz` renamed by a customer still
 //! decodes, and a plain file called `.gz` is still read.
 
-use super::limits::{Budget, Compressed, CountingReader, LimitedReader, Limits};
+use super::limits::{Budget, Compressed, CountingReader, LimitedReader, Limits, MemoryGate};
 use super::{Input, Location, zip};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
@@ -10,11 +10,29 @@ use std::io::{self, BufRead, BufReader, Read};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// The resource limits an input is read under.
-#[derive(Debug, Clone, Default)]
+/// The resource limits an input is read under, and the shared budgets that enforce them.
+#[derive(Debug, Clone)]
 pub struct ReadLimits {
     pub limits: Limits,
     pub budget: Budget,
+    /// Memory of nested zips held at once, over all threads.
+    pub nested_memory: MemoryGate,
+}
+
+impl ReadLimits {
+    pub fn new(limits: Limits) -> Self {
+        ReadLimits {
+            limits,
+            budget: Budget::default(),
+            nested_memory: MemoryGate::new(limits.max_nested_zip_bytes),
+        }
+    }
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits::new(Limits::default())
+    }
 }
 
 /// Does this stream start with the gzip magic bytes?
@@ -55,6 +73,7 @@ pub fn with_input<T>(
             nested,
             member,
             &limits.limits,
+            &limits.nested_memory,
             |raw, compressed| {
                 let limited = LimitedReader::new(
                     raw,

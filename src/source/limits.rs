@@ -5,8 +5,8 @@
 //! flag; the scanner turns it into a warning and keeps what it found before that point.
 
 use std::io::{self, Read};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// Compression ratios are only judged after this many decompressed bytes, so that tiny,
 /// highly repetitive members do not trip the ratio limit.
@@ -53,6 +53,57 @@ impl Budget {
 
     pub fn used(&self) -> u64 {
         self.used.load(Ordering::Relaxed)
+    }
+}
+
+/// Bounds the memory held by nested zips read into memory across all threads: a thread
+/// waits until the bytes it needs fit under the cap. A thread that already holds memory
+/// (a zip nested two deep) never waits, so threads cannot wait on each other.
+#[derive(Debug, Clone)]
+pub struct MemoryGate {
+    cap: u64,
+    used: Arc<(Mutex<u64>, Condvar)>,
+}
+
+/// Memory taken from a [`MemoryGate`], given back on drop.
+pub struct GateGuard {
+    gate: MemoryGate,
+    bytes: u64,
+}
+
+impl MemoryGate {
+    pub fn new(cap: u64) -> Self {
+        MemoryGate {
+            cap,
+            used: Arc::new((Mutex::new(0), Condvar::new())),
+        }
+    }
+
+    /// Takes `bytes`, waiting for room unless `already_holding`.
+    pub fn acquire(&self, bytes: u64, already_holding: bool) -> GateGuard {
+        let (lock, room) = &*self.used;
+        let mut used = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while !already_holding && *used > 0 && *used + bytes > self.cap {
+            used = room.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += bytes;
+        GateGuard {
+            gate: self.clone(),
+            bytes,
+        }
+    }
+
+    pub fn in_use(&self) -> u64 {
+        *self.used.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for GateGuard {
+    fn drop(&mut self) {
+        let (lock, room) = &*self.gate.used;
+        let mut used = lock.lock().unwrap_or_else(|e| e.into_inner());
+        *used = used.saturating_sub(self.bytes);
+        room.notify_all();
     }
 }
 
@@ -255,6 +306,27 @@ mod tests {
         );
         assert!(drain(second).1.unwrap().contains("--max-total-bytes"));
         assert!(budget.used() >= 150_000);
+    }
+
+    #[test]
+    fn memory_gate_waits_for_room() {
+        let gate = MemoryGate::new(100);
+        let a = gate.acquire(80, false);
+        // Nested in a held zip: never waits.
+        let b = gate.acquire(80, true);
+        assert_eq!(gate.in_use(), 160);
+        drop(b);
+        let waiter = {
+            let gate = gate.clone();
+            std::thread::spawn(move || {
+                let _g = gate.acquire(50, false);
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!waiter.is_finished());
+        drop(a);
+        waiter.join().unwrap();
+        assert_eq!(gate.in_use(), 0);
     }
 
     #[test]

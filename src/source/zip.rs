@@ -8,7 +8,7 @@
 
 use super::attribute::{product_from_word, product_of, role_of};
 use super::discover::is_log_file_name;
-use super::limits::Limits;
+use super::limits::{Limits, MemoryGate};
 use super::node::{self, NodeInfo};
 use super::{Found, Input, Location};
 use crate::warning::Warning;
@@ -316,19 +316,20 @@ fn read_small<R: Read + Seek>(
     Ok(out)
 }
 
-/// Opens a member of a zip on disk (through its nested zips) and hands its decompressed
-/// bytes and its compressed size to `f`.
+/// Opens a member of a zip on disk (through its nested zips, held in memory under `gate`)
+/// and hands its decompressed bytes and its compressed size to `f`.
 pub fn with_member<T>(
     archive: &Path,
     nested: &[String],
     member: &str,
     limits: &Limits,
+    gate: &MemoryGate,
     f: impl FnOnce(&mut dyn Read, u64) -> T,
 ) -> Result<T, String> {
     let file = File::open(archive)
         .map_err(|e| format!("cannot read zip: {}", super::discover::describe_io(&e)))?;
     let mut zip = ZipArchive::new(BufReader::new(file)).map_err(|e| describe_zip_error(&e))?;
-    open_in(&mut zip, nested, member, limits, f)
+    open_in(&mut zip, nested, member, limits, (gate, false), f)
 }
 
 fn open_in<R: Read + Seek, T>(
@@ -336,6 +337,7 @@ fn open_in<R: Read + Seek, T>(
     nested: &[String],
     member: &str,
     limits: &Limits,
+    (gate, holding): (&MemoryGate, bool),
     f: impl FnOnce(&mut dyn Read, u64) -> T,
 ) -> Result<T, String> {
     match nested.split_first() {
@@ -348,10 +350,15 @@ fn open_in<R: Read + Seek, T>(
             let index = zip
                 .index_for_name(first)
                 .ok_or_else(|| format!("nested zip {first} not found"))?;
+            let size = zip
+                .by_index_data(index)
+                .map(|e| e.size())
+                .map_err(|e| describe_zip_error(&e))?;
+            let _held = gate.acquire(size.min(limits.max_nested_zip_bytes), holding);
             let bytes = read_small(zip, index, limits.max_nested_zip_bytes)?;
             let mut inner =
                 ZipArchive::new(Cursor::new(bytes)).map_err(|e| describe_zip_error(&e))?;
-            open_in(&mut inner, rest, member, limits, f)
+            open_in(&mut inner, rest, member, limits, (gate, true), f)
         }
     }
 }
