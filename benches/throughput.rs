@@ -8,6 +8,7 @@
 //! - on a gzip file and on a support zip of the same corpus, and on a 2 GiB single file
 //!   (with `LINKDOCTOR_BENCH_ARCHIVES=1`),
 //! - `rg -c -F` with the catalog's prefilter literals (and `gzip -dc | rg`, `unzip -p | rg`),
+//!
 //! and prints MB/s, peak RSS of each run and the ratio against ripgrep.
 //! Nothing here is a pass/fail test: it prints figures for the README.
 
@@ -79,10 +80,10 @@ fn generate(path: &Path, target_bytes: u64) -> std::io::Result<u64> {
             line % 1000
         );
         let r = rng.next();
-        let body = if r % 10_000 == 0 {
+        let body = if r.is_multiple_of(10_000) {
             errors += 1;
             ERRORS[(r / 10_000) as usize % ERRORS.len()].to_string()
-        } else if r % 997 == 0 {
+        } else if r.is_multiple_of(997) {
             TRACE.to_string()
         } else {
             NOISE[(r % NOISE.len() as u64) as usize]
