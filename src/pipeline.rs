@@ -528,3 +528,53 @@ pub fn run_incremental(job: ScanJob) -> Result<(Report, Option<PendingState>), F
     });
     Ok((report, pending))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load_catalog;
+
+    #[test]
+    fn last_complete_line_and_shrinking_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, b"one\ntwo\nthree-partial").unwrap();
+        assert_eq!(last_line_end(&path, 0, 21).unwrap(), 8);
+        assert_eq!(last_line_end(&path, 8, 21).unwrap(), 8);
+        assert_eq!(last_line_end(&path, 0, 3).unwrap(), 0);
+
+        // Planned for 100 bytes, the file holds fewer when read: a warning, not a crash.
+        let (catalog, _) = load_catalog(&[]);
+        let ctx = PartContext {
+            name: "a.log",
+            product: None,
+            zone: None,
+            start: PartStart::INPUT_START,
+        };
+        let scan = scan_range(
+            &path,
+            0,
+            100,
+            &ctx,
+            &catalog,
+            &ScanSettings::default(),
+            &|_| {},
+        );
+        assert_eq!(scan.bytes, 21);
+        assert!(
+            scan.warnings.iter().any(|w| w.message.contains("shrank")),
+            "{:?}",
+            scan.warnings
+        );
+        let gone = scan_range(
+            &dir.path().join("gone.log"),
+            0,
+            10,
+            &ctx,
+            &catalog,
+            &ScanSettings::default(),
+            &|_| {},
+        );
+        assert!(gone.skipped);
+    }
+}
