@@ -16,7 +16,7 @@
 //! each event once.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
@@ -135,48 +135,62 @@ impl State {
         written
     }
 
-    /// Where each probed file resumes, in probe order (`None`: from the start).
+    /// Where each probed file resumes, in probe order (`None`: from the start). Entries are
+    /// indexed by inode and by fingerprint, so a fleet of thousands of files stays cheap.
     pub fn resume_all(&self, probes: &[Probe]) -> Vec<Option<Resume>> {
         let mut claimed: HashSet<&str> = HashSet::new();
         let mut out: Vec<Option<Resume>> = vec![None; probes.len()];
+        let resume = |e: &FileState| Resume {
+            offset: e.offset,
+            line: e.line,
+        };
         // Pass 1: same inode (the same file, maybe renamed); the same path first.
+        let mut by_inode: HashMap<(u64, u64), Vec<&str>> = HashMap::new();
+        for (key, e) in &self.files {
+            if e.inode != 0 {
+                by_inode.entry((e.device, e.inode)).or_default().push(key);
+            }
+        }
         for (i, p) in probes.iter().enumerate() {
-            let same_path = self.files.get_key_value(p.path.as_str());
-            let candidates = same_path
-                .into_iter()
-                .chain(self.files.iter().filter(|(k, _)| k.as_str() != p.path));
-            for (key, e) in candidates {
-                if !claimed.contains(key.as_str())
-                    && e.device == p.device
-                    && e.inode == p.inode
-                    && e.inode != 0
-                    && same_content(e, p)
-                {
-                    claimed.insert(key.as_str());
-                    out[i] = Some(Resume {
-                        offset: e.offset,
-                        line: e.line,
-                    });
+            let Some(keys) = by_inode.get(&(p.device, p.inode)) else {
+                continue;
+            };
+            let same_path = keys.iter().filter(|k| **k == p.path);
+            let others = keys.iter().filter(|k| **k != p.path);
+            for key in same_path.chain(others) {
+                let e = &self.files[*key];
+                if !claimed.contains(key) && same_content(e, p) {
+                    claimed.insert(key);
+                    out[i] = Some(resume(e));
                     break;
                 }
             }
         }
         // Pass 2: same content under another inode (copytruncate, compressed rotation).
+        let mut by_print: HashMap<(u64, &str), Vec<&str>> = HashMap::new();
+        let mut lengths: BTreeSet<u64> = BTreeSet::new();
+        for (key, e) in &self.files {
+            if e.fingerprint_len >= MIN_FINGERPRINT_FOR_COPIES && !claimed.contains(key.as_str()) {
+                by_print
+                    .entry((e.fingerprint_len, e.fingerprint.as_str()))
+                    .or_default()
+                    .push(key);
+                lengths.insert(e.fingerprint_len);
+            }
+        }
         for (i, p) in probes.iter().enumerate() {
             if out[i].is_some() {
                 continue;
             }
-            for (key, e) in &self.files {
-                if !claimed.contains(key.as_str())
-                    && e.fingerprint_len >= MIN_FINGERPRINT_FOR_COPIES
-                    && same_content(e, p)
-                {
-                    claimed.insert(key.as_str());
-                    out[i] = Some(Resume {
-                        offset: e.offset,
-                        line: e.line,
-                    });
-                    break;
+            'lengths: for &len in lengths.iter().filter(|&&l| l as usize <= p.head.len()) {
+                let print = fingerprint(&p.head[..len as usize]);
+                for key in by_print.get(&(len, print.as_str())).into_iter().flatten() {
+                    let e = &self.files[*key];
+                    if !claimed.contains(key) && same_content(e, p) {
+                        claimed.insert(key);
+                        out[i] = Some(resume(e));
+                        break 'lengths;
+                    }
                 }
             }
         }
