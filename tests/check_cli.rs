@@ -739,3 +739,26 @@ fn one_base_url_for_several_products_is_a_warning() {
     let ids: Vec<String> = findings(&report).into_iter().map(|f| f.0).collect();
     assert_eq!(ids, ["timezone-differs", "timezone-differs"]);
 }
+
+#[test]
+fn a_folder_of_many_installs_pairs_each_install_with_its_home() {
+    let (_, report) = check(&[&fixture("")], &[]);
+    let instances = report["instances"].as_array().unwrap();
+    // 10 rows x (defect + clean), the several-connectors tree and the malformed one.
+    assert_eq!(instances.len(), 22);
+    for i in instances {
+        let label = i["product_label"].as_str().unwrap();
+        if label == "bitbucket" || label == "stash" {
+            assert_eq!(i["roots"].as_array().unwrap().len(), 2, "{i}");
+        }
+    }
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "only the malformed server.xml: {warnings:?}"
+    );
+    // Same input, same bytes.
+    let (_, again) = check(&[&fixture("")], &[]);
+    assert_eq!(report, again);
+}

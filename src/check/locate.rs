@@ -17,8 +17,9 @@
 //!   `application-properties/application.xml`.
 //!
 //! A Bitbucket/Stash install and home found in the same run are paired: by the
-//! `BITBUCKET_HOME`/`STASH_HOME` the install's `bin/` scripts set, else when there is exactly
-//! one of each.
+//! `BITBUCKET_HOME`/`STASH_HOME` the install's `bin/` scripts set, else by being the only home
+//! in the install's parent folder (`/opt/x/install` + `/opt/x/home`), else when there is
+//! exactly one of each left.
 
 use super::webconfig::looks_like_fisheye_config;
 use crate::model::Product;
@@ -371,7 +372,10 @@ struct Found {
 }
 
 fn walk(root: &Path, out: &mut Vec<Found>, warnings: &mut Vec<Warning>) {
-    let mut it = WalkDir::new(root).max_depth(MAX_DEPTH).into_iter();
+    let mut it = WalkDir::new(root)
+        .max_depth(MAX_DEPTH)
+        .sort_by_file_name()
+        .into_iter();
     while let Some(entry) = it.next() {
         let entry = match entry {
             Ok(e) => e,
@@ -501,11 +505,29 @@ fn assemble(found: Vec<Found>, warnings: &mut Vec<Warning>) -> Vec<Located> {
     let mut unpaired_installs = Vec::new();
     for inst in bb_installs {
         let declared = declared_home(&inst.0);
-        let idx = declared.and_then(|d| {
-            homes
-                .iter()
-                .position(|h| h.as_ref().is_some_and(|(hd, _)| same_dir(hd, &d)))
-        });
+        let idx = declared
+            .and_then(|d| {
+                homes
+                    .iter()
+                    .position(|h| h.as_ref().is_some_and(|(hd, _)| same_dir(hd, &d)))
+            })
+            .or_else(|| {
+                // Else the one home that sits next to the install (same parent folder).
+                let siblings: Vec<usize> = homes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| {
+                        h.as_ref().is_some_and(|(hd, _)| {
+                            hd.parent().is_some() && hd.parent() == inst.0.parent()
+                        })
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                match siblings.as_slice() {
+                    [only] => Some(*only),
+                    _ => None,
+                }
+            });
         match idx {
             Some(i) => pairs.push((Some(inst), homes[i].take())),
             None => unpaired_installs.push(inst),
