@@ -429,6 +429,16 @@ rules:
     }
 
     #[test]
+    fn deeply_nested_regex_is_refused() {
+        let nested = format!("{}x{}", "(".repeat(60), ")".repeat(60));
+        let yaml = TWO_RULES.replace("'oauth_problem=timestamp_refused'", &format!("'{nested}'"));
+        let (cat, errors) = catalog(&yaml);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field.as_deref(), Some("rules[1].match.regex"));
+        assert_eq!(cat.rules().len(), 1);
+    }
+
+    #[test]
     fn huge_regex_is_refused() {
         let yaml = TWO_RULES.replace(
             "'oauth_problem=timestamp_refused'",
