@@ -502,6 +502,10 @@ fn support_zip_is_read_in_place() {
             ),
             ("application-properties/application.xml", APPLICATION_XML),
             (
+                "application-config/applinks-export.json",
+                "{\n  \"name\": \"Confluence\",\n  \"outgoing\": \"com.atlassian.applinks.api.auth.types.BasicAuthenticationProvider\"\n}\n",
+            ),
+            (
                 "tomcat-config/server.xml",
                 "<Server>\n  <Service name=\"Catalina\">\n    <Connector port=\"8080\" protocol=\"HTTP/1.1\" keystorePass=\"zip-secret\"/>\n  </Service>\n</Server>\n",
             ),
@@ -520,8 +524,15 @@ fn support_zip_is_read_in_place() {
             .ends_with(".zip!tomcat-config/server.xml")
     );
     let f = findings(&report);
-    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f.len(), 2, "{f:?}");
     assert_eq!(f[0].0, "base-url-no-connector");
+    assert_eq!(f[1].0, "basic-auth-configured");
+    assert!(
+        f[1].2
+            .ends_with(".zip!application-config/applinks-export.json"),
+        "{f:?}"
+    );
+    assert_eq!(report["findings"][1]["line"], 3);
     assert_eq!(code, 1);
     assert!(!report.to_string().contains("zip-secret"));
 }

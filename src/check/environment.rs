@@ -4,9 +4,11 @@
 //! is set), and signs of the deprecated Trusted Applications or Basic authentication.
 //!
 //! What configuration can show about authentication is limited, and this module says no
-//! more than it sees: an authenticator or filter class naming Trusted Applications in
-//! `seraph-config.xml`, or an application-link export (a file whose name mentions
-//! `applink`) naming `TrustedAppsAuthenticationProvider` / `BasicAuthenticationProvider`.
+//! more than it sees: a `class` (authenticator, service) naming Trusted Applications in
+//! `seraph-config.xml` (web.xml is not read: the products ship Trusted Applications filter
+//! classes as standard, so their presence there would prove nothing), or an
+//! application-link export (a file whose name mentions `applink`) naming
+//! `TrustedAppsAuthenticationProvider` / `BasicAuthenticationProvider`.
 //! The authentication of each link is stored in the database; without such an export,
 //! check it in the UI (checklist item 7). Comments in XML are ignored.
 //!
@@ -138,9 +140,17 @@ pub fn deprecated_auth(
                     continue;
                 }
             };
+            // In seraph-config.xml only the classes it wires in (authenticators, services)
+            // count; an application-link export is read in full.
+            let seraph = f.path.to_ascii_lowercase().ends_with("seraph-config.xml");
             for node in doc.descendants().filter(|n| n.is_element() || n.is_text()) {
                 let texts: Vec<&str> = if node.is_element() {
-                    node.attributes().map(|a| a.value()).collect()
+                    node.attributes()
+                        .filter(|a| !seraph || a.name() == "class")
+                        .map(|a| a.value())
+                        .collect()
+                } else if seraph {
+                    Vec::new()
                 } else {
                     node.text().into_iter().collect()
                 };
@@ -182,7 +192,7 @@ mod tests {
 
     fn file(role: Role, text: &str) -> ConfigFile {
         ConfigFile {
-            path: "f".into(),
+            path: "WEB-INF/classes/seraph-config.xml".into(),
             role,
             text: text.into(),
         }
@@ -222,7 +232,7 @@ mod tests {
             "{\"outgoing\": \"com.atlassian.applinks.api.auth.types.BasicAuthenticationProvider\"}";
         let found = deprecated_auth(&[file(Role::AuthConfig, j)], &mut w);
         assert_eq!(found[0].0, DeprecatedAuth::Basic);
-        let clean = "<security-config><authenticator class=\"com.atlassian.jira.security.login.JiraSeraphAuthenticator\"/></security-config>";
+        let clean = "<security-config><authenticator class=\"com.atlassian.jira.security.login.JiraSeraphAuthenticator\"/><init-param><param-value>trustedapps-note</param-value></init-param></security-config>";
         assert!(deprecated_auth(&[file(Role::AuthConfig, clean)], &mut w).is_empty());
     }
 }
