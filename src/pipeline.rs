@@ -8,8 +8,8 @@
 //! discovery and `collect` keeps task order, so output is the same whatever the thread count.
 //!
 //! With `--state`, plain files are read from where the last run stopped up to their last
-//! complete line; compressed files are decoded and the part read before is skipped. The new
-//! state is handed back, to be saved only once the report is out.
+//! complete line; compressed files and support-zip members are decoded and the part read
+//! before is skipped. The new state is handed back, to be saved only once the report is out.
 
 use crate::model::Product;
 use crate::report::{self, Report};
@@ -257,6 +257,29 @@ fn last_line_end(path: &Path, start: u64, end: u64) -> io::Result<u64> {
     Ok(start)
 }
 
+/// Identity and first decoded bytes of a zip member, for the state: the zip's device and
+/// inode, and the member's own first bytes.
+fn probe_member(input: &Input, archive: &Path, limits: &ReadLimits) -> Option<Probe> {
+    let meta = std::fs::metadata(archive).ok()?;
+    let (device, inode) = state::identity(&meta);
+    let head = decode::with_input(input, limits, |reader| {
+        let mut head = Vec::with_capacity(FINGERPRINT_BYTES);
+        reader
+            .take(FINGERPRINT_BYTES as u64)
+            .read_to_end(&mut head)
+            .map(|_| head)
+    })
+    .ok()?
+    .ok()?;
+    Some(Probe {
+        path: input.display.clone(),
+        device,
+        inode,
+        decoded_size: None,
+        head,
+    })
+}
+
 /// Identity and first decoded bytes of a file, for the state.
 fn probe_file(path: &Path, display: &str, limits: &ReadLimits) -> io::Result<Probe> {
     let meta = std::fs::metadata(path)?;
@@ -288,11 +311,25 @@ fn plan_input(
         first_offset: 0,
         probe: probe.map(|p| (p, 0)),
     };
-    let Location::File(path) = &input.location else {
-        return Ok(whole(None));
-    };
     let start = resume.map_or(0, |r| r.offset);
     let first_line = resume.map_or(1, |r| r.line);
+    let path = match &input.location {
+        Location::File(path) => path,
+        Location::ZipMember { .. } if probe.is_some() => {
+            // Support zips do not grow: a member read before is skipped to its end.
+            return Ok(Plan {
+                parts: vec![if start > 0 {
+                    Part::SkipDecoded { skip: start }
+                } else {
+                    Part::Whole
+                }],
+                first_line,
+                first_offset: start,
+                probe: probe.map(|p| (p, start)),
+            });
+        }
+        _ => return Ok(whole(None)),
+    };
     if decode::is_gzip_file(path) {
         return Ok(Plan {
             parts: vec![if start > 0 {
@@ -379,7 +416,10 @@ pub fn run_incremental(job: ScanJob) -> Result<(Report, Option<PendingState>), F
                 .par_iter()
                 .map(|input| match &input.location {
                     Location::File(path) => probe_file(path, &input.display, &read_limits).ok(),
-                    _ => None,
+                    Location::ZipMember { archive, .. } => {
+                        probe_member(input, archive, &read_limits)
+                    }
+                    Location::Stdin => None,
                 })
                 .collect()
         }),

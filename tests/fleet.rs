@@ -168,6 +168,31 @@ fn state_reads_only_new_lines_across_rotation_and_truncation() {
 }
 
 #[test]
+fn state_remembers_support_zips_and_gzips() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("share");
+    std::fs::create_dir(&logs).unwrap();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.start_file(
+        "application-logs/atlassian-jira.log",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    w.write_all(format!("{TIMESTAMP_REFUSED}{TIMESTAMP_REFUSED}").as_bytes())
+        .unwrap();
+    std::fs::write(logs.join("support.zip"), w.finish().unwrap().into_inner()).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(PKIX_TRACE.as_bytes()).unwrap();
+    std::fs::write(logs.join("catalina.out.1.gz"), gz.finish().unwrap()).unwrap();
+    let state = dir.path().join("state.json");
+    let (l, s) = (logs.display().to_string(), state.display().to_string());
+    assert_eq!(events(&json(&[&l, "--state", &s])), 3);
+    assert_eq!(events(&json(&[&l, "--state", &s])), 0);
+    // Without the state, everything again.
+    assert_eq!(events(&json(&[&l])), 3);
+}
+
+#[test]
 fn fleet_share_groups_by_host() {
     let dir = tempfile::tempdir().unwrap();
     for host in ["web1", "web2"] {
