@@ -24,7 +24,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan log files, directories, gzip files or standard input for application-link failures.
+    /// Scan log files, directories, support zips, gzip files or standard input for
+    /// application-link failures.
     Scan(ScanArgs),
     /// List, show, test and lint the rule catalog.
     #[command(subcommand)]
@@ -131,10 +132,10 @@ pub struct ScanArgs {
 #[derive(Debug, Args, Clone)]
 pub struct LimitArgs {
     /// Decompressed bytes over all zip members and gzip streams of the scan.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 << 30)]
+    #[arg(long, value_name = "BYTES", default_value = "64G", value_parser = parse_bytes)]
     pub max_total_bytes: u64,
     /// Decompressed bytes of one zip member or gzip stream.
-    #[arg(long, value_name = "BYTES", default_value_t = 8 << 30)]
+    #[arg(long, value_name = "BYTES", default_value = "8G", value_parser = parse_bytes)]
     pub max_member_bytes: u64,
     /// Largest compression ratio (decompressed:compressed) before a member is taken for a
     /// zip or gzip bomb; judged after the first MiB.
@@ -144,14 +145,32 @@ pub struct LimitArgs {
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub max_depth: usize,
     /// Largest zip nested in a zip that is read into memory (a zip needs random access).
-    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_bytes)]
     pub max_nested_zip_bytes: u64,
     /// Longest event (a head line and its stack trace) kept whole, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
-    pub max_event_bytes: usize,
+    #[arg(long, value_name = "BYTES", default_value = "64K", value_parser = parse_bytes)]
+    pub max_event_bytes: u64,
     /// Plain files over twice this size are split into chunks scanned in parallel.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20, hide = true)]
+    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_bytes, hide = true)]
     pub chunk_bytes: u64,
+}
+
+/// `65536`, `64K`, `100M`, `8G`, `1T` (binary multiples).
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 10),
+        Some('M') => (&t[..t.len() - 1], 20),
+        Some('G') => (&t[..t.len() - 1], 30),
+        Some('T') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .ok_or_else(|| format!("not a size: '{s}' (use bytes or K, M, G, T: 64K, 100M, 8G)"))
 }
 
 fn parse_product(s: &str) -> Result<Product, String> {

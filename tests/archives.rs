@@ -284,7 +284,7 @@ fn zip_bomb_stops_that_member_only() {
             .iter()
             .any(|w| w.contains("--max-member-bytes"))
     );
-    let (v, _) = scan_json(&[&zip, "--max-total-bytes", "100000", "--max-ratio", "100000"]);
+    let (v, _) = scan_json(&[&zip, "--max-total-bytes", "100K", "--max-ratio", "100000"]);
     assert!(warnings(&v).iter().any(|w| w.contains("--max-total-bytes")));
 }
 

@@ -78,7 +78,9 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
     let l = &args.limits;
     let settings = ScanSettings {
         event: EventLimits {
-            max_bytes: l.max_event_bytes.max(1024),
+            max_bytes: usize::try_from(l.max_event_bytes)
+                .unwrap_or(usize::MAX)
+                .max(1024),
             ..EventLimits::default()
         },
         window,
