@@ -353,3 +353,39 @@ fn sample_lines_keep_each_products_layout() {
         assert!(heads >= 100, "{file}: only {heads} log lines");
     }
 }
+
+/// Jira and Confluence logs were scanned together: the report pairs the two ends of the link
+/// and shows that Confluence rebuilt the signed URL without its proxy.
+#[test]
+fn both_ends_of_the_jira_confluence_link_are_paired() {
+    let report = scan_json(&[]);
+    let links = report["links"].as_array().expect("links array");
+    let jc = links
+        .iter()
+        .find(|l| l["consumer"]["product"] == "jira" && l["provider"]["product"] == "confluence")
+        .expect("a jira -> confluence pair");
+    assert_eq!(jc["provider"]["rules"]["oauth-signature-invalid"], 7);
+    let notes = strings(&jc["notes"]).join("\n");
+    assert!(notes.contains("https://confluence.example.com"), "{notes}");
+    assert!(
+        notes.contains("http://confluence-01.internal:8090"),
+        "{notes}"
+    );
+    let (table, _) = scan(&["--format", "table", "--color", "never"]);
+    assert!(table.contains("Links seen from both ends"));
+    // Confluence's logs alone cannot be paired with anything.
+    let out = assert_cmd::Command::cargo_bin("linkdoctor")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "scan",
+            "sample-logs/confluence-home",
+            "--format",
+            "json",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let alone: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(alone["links"].as_array().unwrap().is_empty());
+}

@@ -120,6 +120,17 @@ pub fn render(r: &Report) -> String {
         }
         let _ = writeln!(o);
     }
+    if !r.links.is_empty() {
+        let _ = writeln!(o, "## Links seen from both ends\n");
+        for link in &r.links {
+            let (heading, notes) = super::describe_link(link);
+            let _ = writeln!(o, "- **{}**", cell(&heading));
+            for note in notes {
+                let _ = writeln!(o, "  - {}", cell(&note));
+            }
+        }
+        let _ = writeln!(o);
+    }
     if !r.warnings.is_empty() {
         let _ = writeln!(o, "## Warnings\n");
         for w in &r.warnings {

@@ -30,6 +30,22 @@ pub fn render(report: &Report, format: Format, color: bool) -> String {
     }
 }
 
+/// One link seen from both ends, as a heading and its notes, for the text renderers.
+pub fn describe_link(l: &crate::report::pairing::LinkPair) -> (String, Vec<String>) {
+    let side = |s: &crate::report::pairing::LinkSide| {
+        if s.rules.is_empty() {
+            format!("{} (no matching errors)", s.product)
+        } else {
+            let rules: Vec<String> = s.rules.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            format!("{} ({})", s.product, rules.join(", "))
+        }
+    };
+    (
+        format!("{} -> {}", side(&l.consumer), side(&l.provider)),
+        l.notes.clone(),
+    )
+}
+
 /// `1234567` -> `1.2 MB` (decimal units, as throughput figures are given).
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];

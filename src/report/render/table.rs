@@ -210,6 +210,16 @@ pub fn render(r: &Report, color: bool) -> String {
             }
         }
     }
+    if !r.links.is_empty() {
+        let _ = writeln!(o, "\n{}", st.bold("Links seen from both ends:"));
+        for link in &r.links {
+            let (heading, notes) = super::describe_link(link);
+            let _ = writeln!(o, "  {heading}");
+            for note in notes {
+                let _ = writeln!(o, "    - {note}");
+            }
+        }
+    }
     if !r.warnings.is_empty() {
         let _ = writeln!(o, "\n{}", st.bold("Warnings:"));
         for w in &r.warnings {
