@@ -306,7 +306,8 @@ fn read_small<R: Read + Seek>(
     max: u64,
 ) -> Result<Vec<u8>, String> {
     let file = zip.by_index(index).map_err(|e| describe_zip_error(&e))?;
-    let mut out = Vec::new();
+    // The declared size, when believable, avoids doubling the buffer while reading.
+    let mut out = Vec::with_capacity(file.size().min(max) as usize + 1);
     file.take(max + 1)
         .read_to_end(&mut out)
         .map_err(|e| format!("cannot read member: {e}"))?;
