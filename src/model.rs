@@ -40,6 +40,27 @@ impl Product {
         }
     }
 
+    /// The product whose name (or former name: `stash`, `crucible`, `fecru`) is part of a word
+    /// or text such as a folder, host or zip name (`jira-home`, `confluence.example.com`).
+    pub fn named_in(text: &str) -> Option<Product> {
+        const WORDS: [(&str, Product); 9] = [
+            ("jira", Product::Jira),
+            ("confluence", Product::Confluence),
+            ("bitbucket", Product::Bitbucket),
+            ("stash", Product::Bitbucket),
+            ("bamboo", Product::Bamboo),
+            ("crowd", Product::Crowd),
+            ("fisheye", Product::Fisheye),
+            ("crucible", Product::Fisheye),
+            ("fecru", Product::Fisheye),
+        ];
+        let lower = text.to_ascii_lowercase();
+        WORDS
+            .iter()
+            .find(|(w, _)| lower.contains(w))
+            .map(|(_, p)| *p)
+    }
+
     /// Parses a product name as users type it (`stash` and `crucible` included).
     pub fn parse(s: &str) -> Option<Product> {
         match s.to_ascii_lowercase().as_str() {
@@ -123,5 +144,8 @@ mod tests {
         assert_eq!(Product::parse("Stash"), Some(Product::Bitbucket));
         assert_eq!(Product::parse("crucible"), Some(Product::Fisheye));
         assert_eq!(Product::parse("nope"), None);
+        assert_eq!(Product::named_in("STASH-home"), Some(Product::Bitbucket));
+        assert_eq!(Product::named_in("fecru-4.8"), Some(Product::Fisheye));
+        assert_eq!(Product::named_in("wiki.example.com"), None);
     }
 }

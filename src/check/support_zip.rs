@@ -43,24 +43,6 @@ fn role_of(member: &str) -> Option<Role> {
     }
 }
 
-fn product_word(text: &str) -> Option<Product> {
-    let lower = text.to_ascii_lowercase();
-    [
-        ("jira", Product::Jira),
-        ("confluence", Product::Confluence),
-        ("bitbucket", Product::Bitbucket),
-        ("stash", Product::Bitbucket),
-        ("bamboo", Product::Bamboo),
-        ("crowd", Product::Crowd),
-        ("fisheye", Product::Fisheye),
-        ("crucible", Product::Fisheye),
-        ("fecru", Product::Fisheye),
-    ]
-    .iter()
-    .find(|(w, _)| lower.contains(w))
-    .map(|(_, p)| *p)
-}
-
 /// Reads a support zip; `None` when `path` is not a zip (no warning: the caller says so).
 pub fn read(path: &Path, warnings: &mut Vec<Warning>) -> Option<Located> {
     let shown = path.display().to_string();
@@ -109,7 +91,7 @@ pub fn read(path: &Path, warnings: &mut Vec<Warning>) -> Option<Located> {
             .unwrap_or(&name)
             .to_ascii_lowercase();
         if base.starts_with("atlassian-") && base.contains(".log") {
-            log_product = log_product.or_else(|| product_word(&base));
+            log_product = log_product.or_else(|| Product::named_in(&base));
             stash |= base.starts_with("atlassian-stash");
         }
         let Some(role) = role_of(&name) else {
@@ -146,7 +128,7 @@ pub fn read(path: &Path, warnings: &mut Vec<Warning>) -> Option<Located> {
     let product = log_product
         .or_else(|| {
             path.file_name()
-                .and_then(|n| product_word(&n.to_string_lossy()))
+                .and_then(|n| Product::named_in(&n.to_string_lossy()))
         })
         .or_else(|| {
             files.iter().find_map(|f| match f.role {

@@ -49,21 +49,7 @@ fn product_of_host(host: &str, own_hosts: &BTreeMap<String, Product>) -> Option<
     if let Some(p) = own_hosts.get(host) {
         return Some(*p);
     }
-    let name = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
-    let words = [
-        ("jira", Product::Jira),
-        ("confluence", Product::Confluence),
-        ("bitbucket", Product::Bitbucket),
-        ("stash", Product::Bitbucket),
-        ("bamboo", Product::Bamboo),
-        ("crowd", Product::Crowd),
-        ("fisheye", Product::Fisheye),
-        ("crucible", Product::Fisheye),
-    ];
-    words
-        .iter()
-        .find(|(w, _)| name.contains(w))
-        .map(|(_, p)| *p)
+    Product::named_in(host.split(':').next().unwrap_or(host))
 }
 
 /// Pairs consumer-side and provider-side evidence across products. `events` are every

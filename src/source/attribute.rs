@@ -38,21 +38,7 @@ fn product_from_file_name(name: &str) -> Option<Product> {
 /// Product named by a word such as a folder name or a support zip's name
 /// (`jira-home`, `Confluence_support_2024-01-05`, `stash`, `crucible`).
 pub fn product_from_word(word: &str) -> Option<Product> {
-    let word = word.to_ascii_lowercase();
-    const WORDS: [(&str, Product); 8] = [
-        ("jira", Product::Jira),
-        ("confluence", Product::Confluence),
-        ("bitbucket", Product::Bitbucket),
-        ("stash", Product::Bitbucket),
-        ("bamboo", Product::Bamboo),
-        ("crowd", Product::Crowd),
-        ("fisheye", Product::Fisheye),
-        ("crucible", Product::Fisheye),
-    ];
-    WORDS
-        .iter()
-        .find(|(w, _)| word.contains(w))
-        .map(|(_, p)| *p)
+    Product::named_in(word)
 }
 
 /// The components of a path or member name, split on `/` and `\`.
