@@ -313,34 +313,25 @@ fn plan_input(
     };
     let start = resume.map_or(0, |r| r.offset);
     let first_line = resume.map_or(1, |r| r.line);
+    // A compressed stream can only be resumed by decoding and skipping what was read before.
+    let decoded_from = |start: u64, probe: Option<Probe>| Plan {
+        parts: vec![if start > 0 {
+            Part::SkipDecoded { skip: start }
+        } else {
+            Part::Whole
+        }],
+        first_line,
+        first_offset: start,
+        probe: probe.map(|p| (p, start)),
+    };
     let path = match &input.location {
         Location::File(path) => path,
-        Location::ZipMember { .. } if probe.is_some() => {
-            // Support zips do not grow: a member read before is skipped to its end.
-            return Ok(Plan {
-                parts: vec![if start > 0 {
-                    Part::SkipDecoded { skip: start }
-                } else {
-                    Part::Whole
-                }],
-                first_line,
-                first_offset: start,
-                probe: probe.map(|p| (p, start)),
-            });
-        }
+        // Support zips do not grow: a member read before is skipped to its end.
+        Location::ZipMember { .. } if probe.is_some() => return Ok(decoded_from(start, probe)),
         _ => return Ok(whole(None)),
     };
     if decode::is_gzip_file(path) {
-        return Ok(Plan {
-            parts: vec![if start > 0 {
-                Part::SkipDecoded { skip: start }
-            } else {
-                Part::Whole
-            }],
-            first_line,
-            first_offset: start,
-            probe: probe.map(|p| (p, start)),
-        });
+        return Ok(decoded_from(start, probe));
     }
     let fail = |e: io::Error| {
         Warning::new(
