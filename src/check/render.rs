@@ -3,9 +3,8 @@
 //! then the summary) and Markdown for a ticket. Output depends only on the report.
 
 use super::model::{CheckFinding, CheckReport};
-use crate::model::Severity;
-use crate::report::render::Format;
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
+use crate::report::render::{Format, bold, new_table, severity_color};
+use comfy_table::{Attribute, Cell};
 use serde_json::json;
 use std::fmt::Write;
 
@@ -44,26 +43,6 @@ fn short_path(path: &str, roots: &[String]) -> String {
         .unwrap_or_else(|| path.to_string())
 }
 
-fn severity_color(s: Severity) -> Color {
-    match s {
-        Severity::Critical => Color::Magenta,
-        Severity::Error => Color::Red,
-        Severity::Warning => Color::Yellow,
-        Severity::Info => Color::Blue,
-    }
-}
-
-fn new_table(color: bool) -> Table {
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .force_no_tty();
-    if color {
-        t.enforce_styling();
-    }
-    t
-}
-
 fn headline(r: &CheckReport) -> String {
     let s = &r.summary;
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
@@ -83,13 +62,7 @@ fn headline(r: &CheckReport) -> String {
 
 fn table(r: &CheckReport, color: bool) -> String {
     let mut o = String::new();
-    let bold = |s: &str| {
-        if color {
-            format!("\x1b[1m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
-    };
+    let bold = |s: &str| bold(s, color);
     let _ = writeln!(o, "{}", bold(&headline(r)));
     if !r.instances.is_empty() {
         let mut t = new_table(color);
@@ -305,7 +278,7 @@ fn markdown(r: &CheckReport) -> String {
 mod tests {
     use super::*;
     use crate::check::model::CheckSummary;
-    use crate::model::Product;
+    use crate::model::{Product, Severity};
 
     fn report() -> CheckReport {
         CheckReport {

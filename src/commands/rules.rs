@@ -3,10 +3,10 @@
 use super::{catalog_with_warnings, exit, print_stdout, print_warnings};
 use crate::cli::{RulesArgs, RulesCommand};
 use crate::pipeline::Fatal;
+use crate::report::render::new_table;
 use crate::rules::lint::{self, LintLevel};
 use crate::rules::schema::ExampleSpec;
 use crate::rules::{Catalog, Rule, examples};
-use comfy_table::{ContentArrangement, Table, presets};
 use std::fmt::Write;
 
 pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {
@@ -78,10 +78,7 @@ fn load(args: &RulesArgs) -> Catalog {
 }
 
 fn list(catalog: &Catalog) -> String {
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .force_no_tty();
+    let mut t = new_table(false);
     t.set_header(["id", "category", "severity", "products", "title"]);
     let mut rules: Vec<&Rule> = catalog.rules().iter().collect();
     rules.sort_by(|a, b| a.category.cmp(&b.category).then(a.id.cmp(&b.id)));

@@ -6,7 +6,9 @@ mod markdown;
 mod table;
 
 use super::Report;
+use crate::model::Severity;
 use clap::ValueEnum;
+use comfy_table::{Color, ContentArrangement, Table, presets};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -27,6 +29,38 @@ pub fn render(report: &Report, format: Format, color: bool) -> String {
         Format::Json => json::render(report),
         Format::Ndjson => json::render_ndjson(report),
         Format::Markdown => markdown::render(report),
+    }
+}
+
+/// A table in the house style of every report: condensed UTF-8 borders and no wrapping, so
+/// output does not depend on the terminal; ANSI styling only when `color`.
+pub fn new_table(color: bool) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .force_no_tty();
+    if color {
+        t.enforce_styling();
+    }
+    t
+}
+
+/// The colour a severity is shown in.
+pub fn severity_color(s: Severity) -> Color {
+    match s {
+        Severity::Critical => Color::Magenta,
+        Severity::Error => Color::Red,
+        Severity::Warning => Color::Yellow,
+        Severity::Info => Color::Blue,
+    }
+}
+
+/// `s` in bold when `color`.
+pub fn bold(s: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[1m{s}\x1b[0m")
+    } else {
+        s.to_string()
     }
 }
 

@@ -1,20 +1,11 @@
 //! The default, human-readable renderer: a summary table of causes (comfy-table), then one
 //! section per cause with what it means, where it was seen, what to do and a sample.
 
-use super::{human_bytes, line_list};
+use super::{human_bytes, line_list, new_table, severity_color};
 use crate::model::Severity;
 use crate::report::Report;
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
+use comfy_table::{Attribute, Cell};
 use std::fmt::Write;
-
-fn severity_color(s: Severity) -> Color {
-    match s {
-        Severity::Critical => Color::Magenta,
-        Severity::Error => Color::Red,
-        Severity::Warning => Color::Yellow,
-        Severity::Info => Color::Blue,
-    }
-}
 
 struct Style {
     color: bool,
@@ -22,11 +13,7 @@ struct Style {
 
 impl Style {
     fn bold(&self, s: &str) -> String {
-        if self.color {
-            format!("\x1b[1m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
+        super::bold(s, self.color)
     }
     fn dim(&self, s: &str) -> String {
         if self.color {
@@ -71,13 +58,7 @@ pub fn render(r: &Report, color: bool) -> String {
     if r.findings.is_empty() {
         let _ = writeln!(o, "No application-link problems found.");
     } else {
-        let mut t = Table::new();
-        t.load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .force_no_tty();
-        if color {
-            t.enforce_styling();
-        }
+        let mut t = new_table(color);
         let group = r.group_by.heading();
         let mut header = vec![
             "#",
@@ -126,10 +107,7 @@ pub fn render(r: &Report, color: bool) -> String {
         let _ = writeln!(o, "{t}");
     }
     if !r.node_summary.is_empty() {
-        let mut t = Table::new();
-        t.load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .force_no_tty();
+        let mut t = new_table(false);
         t.set_header(["Node", "Products", "Events", "Causes"]);
         for n in &r.node_summary {
             let products: Vec<&str> = n.products.iter().map(|p| p.name()).collect();
