@@ -146,6 +146,7 @@ pub fn scan_part<R: Read>(
     let mut first_buffer = true;
     let mut utf8_warned = false;
     let mut long_line_warned = false;
+    let mut last_byte: Option<u8> = None;
     let mut seen_rules: Vec<bool> = vec![false; catalog.rules().len()];
     while !eof || !buf.is_empty() {
         if !eof {
@@ -229,9 +230,13 @@ pub fn scan_part<R: Read>(
         base_line += region_lines;
         out.lines += region_lines;
         base_offset += cut as u64;
+        if cut > 0 {
+            last_byte = Some(buf[cut - 1]);
+        }
         buf.drain(..cut);
     }
-    if out.bytes > 0 && !buf.is_empty() {
+    // A last line without its newline is a line too.
+    if last_byte.is_some_and(|b| b != b'\n') {
         out.lines += 1;
     }
     out
@@ -454,6 +459,8 @@ mod tests {
         assert_eq!(s.events.len(), 1);
         assert_eq!(s.events[0].line, 3);
         assert_eq!(s.lines, 3);
+        let s = scan(text.trim_end().as_bytes(), 1 << 20);
+        assert_eq!(s.lines, 3, "a last line without newline counts");
     }
 
     #[test]
