@@ -4,11 +4,12 @@
 //! `../` member name, too deep, too big) is a warning naming the member while the rest of
 //! the scan goes on and nothing is written to disk.
 
+mod common;
+use common::*;
+
 use assert_cmd::Command;
-use flate2::{Compression, write::GzEncoder};
 use serde_json::Value;
 use std::io::{Cursor, Write};
-use std::path::Path;
 use zip::ZipWriter;
 use zip::write::SimpleFileOptions;
 
@@ -17,12 +18,6 @@ com.atlassian.sal.api.net.ResponseException: javax.net.ssl.SSLHandshakeException
 \tat com.atlassian.sal.core.net.HttpClientRequest.executeAndReturn(HttpClientRequest.java:102)\n";
 const TIMESTAMP_REFUSED: &str = "2024-03-05 09:12:44,614-0600 http-nio-8080-exec-3 WARN anonymous 552x1041x1 - 10.20.1.7 /rest/api/2/search [c.a.oauth.serviceprovider.internal.AuthenticatorImpl] Rejecting OAuth request for url \"https://jira.example.com/rest/api/2/search\" due to invalid timestamp ({oauth_problem=timestamp_refused, oauth_acceptable_timestamps=1709651264-1709651864})\n";
 const NOISE: &str = "2024-03-05 09:00:00,000 INFO [main] [c.a.startup] started\n";
-
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), Compression::best());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
 
 /// A zip of `(name, bytes, stored?)` members.
 fn make_zip(members: &[(&str, Vec<u8>, bool)]) -> Vec<u8> {
@@ -85,21 +80,6 @@ fn scan_json(args: &[&str]) -> (Value, i32) {
     (v, out.status.code().unwrap())
 }
 
-fn warnings(v: &Value) -> Vec<String> {
-    v["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| {
-            format!(
-                "{}: {}",
-                w["path"].as_str().unwrap(),
-                w["message"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
 fn finding<'a>(v: &'a Value, rule: &str) -> Option<&'a Value> {
     v["findings"]
         .as_array()
@@ -139,13 +119,6 @@ fn support_zip(node_xml: Option<&str>) -> Vec<u8> {
         ));
     }
     make_zip(&members)
-}
-
-fn write(dir: &Path, name: &str, data: &[u8]) -> String {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, data).unwrap();
-    p.display().to_string()
 }
 
 #[test]

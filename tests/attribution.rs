@@ -3,8 +3,10 @@
 //! overrides; `--installed` finds the default folders and says which; a support zip's
 //! recorded `-Duser.timezone` places its offset-less lines for `--since`.
 
+mod common;
+use common::*;
+
 use assert_cmd::Command;
-use flate2::{Compression, write::GzEncoder};
 use serde_json::Value;
 use std::io::{Cursor, Write};
 use std::path::Path;
@@ -23,18 +25,6 @@ fn json(args: &[&str]) -> (Value, String) {
     let v = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (v, String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn put(root: &Path, rel: &str, data: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, data).unwrap();
-}
-
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), Compression::fast());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
 }
 
 /// `(path suffix, product, role)` of every source.
@@ -60,38 +50,38 @@ fn sources(v: &Value) -> Vec<(String, String, String)> {
 
 fn layout(root: &Path) {
     let log = PKIX.as_bytes();
-    put(root, "opt/atlassian/jira/logs/catalina.out", log);
-    put(
+    write(root, "opt/atlassian/jira/logs/catalina.out", log);
+    write(
         root,
         "var/atlassian/application-data/jira/log/atlassian-jira.log.1",
         log,
     );
-    put(
+    write(
         root,
         "opt/atlassian/crowd/apache-tomcat/logs/catalina.2024-03-05.log",
         log,
     );
-    put(
+    write(
         root,
         "var/atlassian/application-data/crowd/logs/atlassian-crowd.log",
         log,
     );
-    put(
+    write(
         root,
         "opt/atlassian/fecru/var/log/atlassian-fisheye-2024-03-05.log",
         log,
     );
-    put(
+    write(
         root,
         "opt/atlassian/fecru/var/log/fisheye-debug.log.2024-03-05",
         log,
     );
-    put(
+    write(
         root,
         "var/atlassian/application-data/bitbucket/log/atlassian-bitbucket.log.2.gz",
         &gz(log),
     );
-    put(root, "opt/atlassian/confluence/logs/catalina.out", log);
+    write(root, "opt/atlassian/confluence/logs/catalina.out", log);
 }
 
 #[test]

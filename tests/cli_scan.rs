@@ -2,10 +2,10 @@
 //! warning naming the path (in every output format) while the scan goes on, exit codes follow
 //! --fail-on and --strict, every format parses back, and output does not depend on --threads.
 
-use assert_cmd::Command;
-use flate2::{Compression, write::GzEncoder};
+mod common;
+use common::*;
+
 use serde_json::Value;
-use std::io::Write;
 use std::path::Path;
 use tempfile::TempDir;
 
@@ -17,24 +17,6 @@ Caused by: javax.net.ssl.SSLHandshakeException: PKIX path building failed: unabl
 \tat sun.security.ssl.Alert.createSSLException(Alert.java:131)\n";
 const NOISE: &str =
     "2024-03-05 09:00:00,000 INFO [main] [c.a.startup] Application started in 42 s\n";
-
-fn linkdoctor() -> Command {
-    let mut c = Command::cargo_bin("linkdoctor").unwrap();
-    c.env_remove("NO_COLOR");
-    c
-}
-
-fn write(dir: &Path, name: &str, data: &[u8]) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, data).unwrap();
-}
-
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), Compression::fast());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
 
 fn json(dir: &Path, extra: &[&str]) -> (Value, i32, String) {
     let out = linkdoctor()
