@@ -3,8 +3,8 @@
 //! then the summary) and Markdown for a ticket. Output depends only on the report.
 
 use super::model::{CheckFinding, CheckReport};
-use crate::report::render::{Format, bold, new_table, severity_color};
-use comfy_table::{Attribute, Cell};
+use crate::report::render::{Format, bold, new_table, severity_cell};
+use comfy_table::Cell;
 use serde_json::json;
 use std::fmt::Write;
 
@@ -120,13 +120,7 @@ fn table(r: &CheckReport, color: bool) -> String {
             "Expected",
         ]);
         for (n, f) in r.findings.iter().enumerate() {
-            let sev = Cell::new(f.severity.name().to_uppercase());
-            let sev = if color {
-                sev.fg(severity_color(f.severity))
-                    .add_attribute(Attribute::Bold)
-            } else {
-                sev
-            };
+            let sev = severity_cell(f.severity, color);
             t.add_row(vec![
                 Cell::new(n + 1),
                 sev,

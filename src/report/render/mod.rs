@@ -8,7 +8,7 @@ mod table;
 use super::Report;
 use crate::model::Severity;
 use clap::ValueEnum;
-use comfy_table::{Color, ContentArrangement, Table, presets};
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -52,6 +52,16 @@ pub fn severity_color(s: Severity) -> Color {
         Severity::Error => Color::Red,
         Severity::Warning => Color::Yellow,
         Severity::Info => Color::Blue,
+    }
+}
+
+/// A table cell with the severity in capitals, coloured and bold when `color`.
+pub fn severity_cell(s: Severity, color: bool) -> Cell {
+    let cell = Cell::new(s.name().to_uppercase());
+    if color {
+        cell.fg(severity_color(s)).add_attribute(Attribute::Bold)
+    } else {
+        cell
     }
 }
 

@@ -1,10 +1,10 @@
 //! The default, human-readable renderer: a summary table of causes (comfy-table), then one
 //! section per cause with what it means, where it was seen, what to do and a sample.
 
-use super::{human_bytes, line_list, new_table, severity_color};
+use super::{human_bytes, line_list, new_table, severity_cell};
 use crate::model::Severity;
 use crate::report::Report;
-use comfy_table::{Attribute, Cell};
+use comfy_table::Cell;
 use std::fmt::Write;
 
 struct Style {
@@ -75,13 +75,7 @@ pub fn render(r: &Report, color: bool) -> String {
         t.set_header(header);
         for (i, f) in r.findings.iter().enumerate() {
             let products: Vec<&str> = f.products.iter().map(|p| p.name()).collect();
-            let sev = Cell::new(f.severity.name().to_uppercase());
-            let sev = if color {
-                sev.fg(severity_color(f.severity))
-                    .add_attribute(Attribute::Bold)
-            } else {
-                sev
-            };
+            let sev = severity_cell(f.severity, color);
             let mut row = vec![Cell::new(i + 1)];
             if group.is_some() {
                 row.push(Cell::new(f.group.as_deref().unwrap_or("-")));
