@@ -5,11 +5,13 @@
 //! them together; `commands` holds one module per subcommand; `main.rs` only dispatches.
 
 pub mod check;
+pub mod classify;
 pub mod cli;
 pub mod commands;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod rulecheck;
 pub mod rules;
 pub mod scan;
 pub mod source;

@@ -1,7 +1,11 @@
-//! Vocabulary shared by every stage: the Atlassian products, rule severities and
-//! rule categories. Kept apart so that rules, sources and reports agree on names.
+//! Vocabulary shared by every stage: the Atlassian products, rule severities, what an input
+//! file is for, and log timestamps. Kept apart so that rules, sources, the scanner and reports
+//! agree on names without depending on each other.
 
-use serde::{Deserialize, Serialize};
+use jiff::civil::DateTime;
+use jiff::tz::Offset;
+use serde::{Deserialize, Serialize, Serializer};
+use std::cmp::Ordering;
 use std::fmt;
 
 /// An Atlassian server / Data Center product whose logs linkdoctor understands.
@@ -123,6 +127,86 @@ impl std::str::FromStr for Severity {
                 "unknown severity '{other}' (expected info, warning, error or critical)"
             )),
         }
+    }
+}
+
+/// What a file is for, judged from the support-zip folders, the install and home layouts,
+/// and the file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The product's own log (`atlassian-jira.log`, `<home>/log`, `application-logs/`).
+    Application,
+    /// Tomcat's logs (`catalina.out`, `<install>/logs`, `tomcat-logs/`).
+    Tomcat,
+    /// Configuration files (`application-config/`, `server.xml`).
+    Configuration,
+    /// The support zip's system properties (`application-properties/application.xml`).
+    Properties,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Application => "application",
+            Role::Tomcat => "tomcat",
+            Role::Configuration => "configuration",
+            Role::Properties => "properties",
+        }
+    }
+}
+
+/// A log timestamp: the wall-clock time written in the line and, when the line says so, its
+/// UTC offset. Without an offset the time is the JVM's local time, whose zone is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogTime {
+    pub civil: DateTime,
+    pub offset: Option<Offset>,
+}
+
+impl LogTime {
+    /// Seconds since the Unix epoch, when the offset is known (or assumed with `assume`).
+    pub fn epoch_seconds(&self, assume: Option<Offset>) -> Option<i64> {
+        let off = self.offset.or(assume)?;
+        off.to_timestamp(self.civil).ok().map(|t| t.as_second())
+    }
+}
+
+impl Ord for LogTime {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self.epoch_seconds(None), other.epoch_seconds(None)) {
+            (Some(_), Some(_)) => {
+                let a = self.offset.and_then(|o| o.to_timestamp(self.civil).ok());
+                let b = other.offset.and_then(|o| o.to_timestamp(other.civil).ok());
+                a.cmp(&b)
+            }
+            _ => self.civil.cmp(&other.civil),
+        }
+    }
+}
+
+impl PartialOrd for LogTime {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for LogTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.civil.strftime("%Y-%m-%dT%H:%M:%S%.3f"))?;
+        if let Some(off) = self.offset {
+            let secs = off.seconds();
+            let sign = if secs < 0 { '-' } else { '+' };
+            let a = secs.unsigned_abs();
+            write!(f, "{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for LogTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

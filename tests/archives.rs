@@ -257,7 +257,40 @@ fn zip_bomb_stops_that_member_only() {
             .iter()
             .any(|w| w.contains("--max-member-bytes"))
     );
-    let (v, _) = scan_json(&[&zip, "--max-total-bytes", "100K", "--max-ratio", "100000"]);
+    // With a total limit that stops every input before it is scanned, nothing was read:
+    // exit 2, naming the limit.
+    let out = Command::cargo_bin("linkdoctor")
+        .unwrap()
+        .args([
+            "scan",
+            &zip,
+            "--max-total-bytes",
+            "100K",
+            "--max-ratio",
+            "100000",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nothing was read") && err.contains("--max-total-bytes"),
+        "{err}"
+    );
+    // Beside a log that is read, the limit is a warning in the report.
+    let plain = write(
+        dir.path(),
+        "atlassian-jira.log",
+        TIMESTAMP_REFUSED.as_bytes(),
+    );
+    let (v, _) = scan_json(&[
+        &zip,
+        &plain,
+        "--max-total-bytes",
+        "100K",
+        "--max-ratio",
+        "100000",
+    ]);
     assert!(warnings(&v).iter().any(|w| w.contains("--max-total-bytes")));
 }
 

@@ -4,9 +4,10 @@ use super::{catalog_with_warnings, exit, print_stdout, print_warnings};
 use crate::cli::{RulesArgs, RulesCommand};
 use crate::pipeline::Fatal;
 use crate::report::render::new_table;
-use crate::rules::lint::{self, LintLevel};
+use crate::rulecheck::examples;
+use crate::rulecheck::lint::{self, LintLevel};
 use crate::rules::schema::ExampleSpec;
-use crate::rules::{Catalog, Rule, examples};
+use crate::rules::{Catalog, Rule};
 use std::fmt::Write;
 
 pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {

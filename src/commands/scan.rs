@@ -1,16 +1,16 @@
 //! `linkdoctor scan`: turn the options into a scan job (limits, time window, state,
 //! `--installed` folders), run it, print the report, then save the state.
 
-use super::{catalog_with_warnings, exit_code, print_stdout, print_warnings, use_color};
+use super::{catalog_with_warnings, exit_code, print_warnings, use_color};
 use crate::cli::ScanArgs;
 use crate::pipeline::{self, Fatal, ScanJob};
-use crate::report::render::render;
+use crate::report::render::{Format, render};
 use crate::scan::ScanSettings;
 use crate::scan::event::EventLimits;
 use crate::scan::window::{TimeWindow, parse_bound, zone_named};
 use crate::source::installed;
 use crate::source::limits::Limits;
-use std::io::IsTerminal;
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 /// The `--since` / `--until` window, with bounds read in `--timezone`.
@@ -86,7 +86,9 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         window,
         ..ScanSettings::default()
     };
-    let (report, state) = pipeline::run_incremental(ScanJob {
+    let mut stdout = BufWriter::new(std::io::stdout());
+    let stream_events = out.format == Format::Ndjson;
+    let job = ScanJob {
         warnings,
         threads: args.threads,
         redact: !out.no_redact,
@@ -104,11 +106,36 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         state: args.state.clone(),
         group_by: args.group_by,
         ..ScanJob::new(&paths, &catalog)
-    })?;
+    };
+    let (report, outcome) = pipeline::run_incremental(
+        job,
+        stream_events.then_some(&mut stdout as &mut (dyn Write + Send)),
+    )?;
     print_warnings(&report.warnings, out.quiet);
-    print_stdout(&render(&report, out.format, use_color(out.color)));
-    if let Some(state) = state {
-        state.save()?;
+    let rendered = render(&report, out.format, use_color(out.color));
+    let written = stdout
+        .write_all(rendered.as_bytes())
+        .and_then(|()| stdout.flush());
+    // The state advances only once the whole report is out: events not delivered are read
+    // again next time.
+    match outcome.write_error.map_or(written, Err) {
+        Ok(()) => {
+            if let Some(state) = outcome.state {
+                state.save()?;
+            }
+        }
+        // `| head`: the reader has what it wanted; say nothing, keep the state as it was.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            return Err(Fatal(format!(
+                "cannot write the report: {e}{}",
+                if outcome.state.is_some() {
+                    "; the state file was left as it was"
+                } else {
+                    ""
+                }
+            )));
+        }
     }
     Ok(exit_code(
         report.summary.highest_severity,

@@ -10,12 +10,19 @@
 //! Network and TLS failures name the remote URL; when the host belongs to a product whose logs
 //! were scanned too, the pair is reported as well.
 
-use super::extract_host_origin;
+//!
+//! What pairing needs is gathered per event into [`LinkObservations`], a few bounded count
+//! tables that merge exactly, and the pairs are made from them once the scan is over.
+
+use super::bounded::{BoundedCounts, BoundedMap, count, merge_counts};
+use super::{Observation, extract_host_origin};
 use crate::model::Product;
-use crate::scan::Event;
-use crate::source::Input;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Distinct remote hosts, and URLs per side, remembered.
+const MAX_HOSTS: usize = 1024;
+const MAX_URLS: usize = 64;
 
 /// One side of a link, as seen in one product's logs.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -43,88 +50,161 @@ fn is_provider_line(evidence: &str) -> bool {
         || evidence.contains("Rejecting OAuth request")
 }
 
-/// The product a host name most likely belongs to: one whose provider-side lines name that
-/// host, else one whose name is part of the host name (`jira.example.com`).
-fn product_of_host(host: &str, own_hosts: &BTreeMap<String, Product>) -> Option<Product> {
-    if let Some(p) = own_hosts.get(host) {
-        return Some(*p);
-    }
-    Product::named_in(host.split(':').next().unwrap_or(host))
+/// Events counted by rule, with the URLs (scheme://host:port) they name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Tally {
+    events: u64,
+    urls: BoundedCounts<String>,
 }
 
-/// Pairs consumer-side and provider-side evidence across products. `events` are every
-/// classified event with its input and rule id.
-pub fn pair(events: &[(&Input, &Event, &str)]) -> Vec<LinkPair> {
-    // Hosts each product answers on, from its own provider-side lines.
-    let mut own_hosts: BTreeMap<String, Product> = BTreeMap::new();
-    for (input, e, _) in events {
-        if let (Some(p), Some(h)) = (input.product, e.fields.get("host"))
-            && is_provider_line(&e.evidence)
-        {
-            own_hosts.entry(h.clone()).or_insert(p);
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            events: 0,
+            urls: BoundedMap::new(MAX_URLS),
         }
     }
-    let scanned: Vec<Product> = {
-        let mut v: Vec<Product> = events.iter().filter_map(|(i, _, _)| i.product).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    // (consumer, provider) -> (consumer side, provider side)
-    let mut pairs: BTreeMap<(Product, Product), (LinkSide, LinkSide)> = BTreeMap::new();
-    let side = |p: Product| LinkSide {
-        product: p,
-        rules: BTreeMap::new(),
-        urls: BTreeMap::new(),
-    };
-    let mut provider_events: Vec<(Product, &Event, &str)> = Vec::new();
-    for (input, e, rule) in events {
-        let Some(here) = input.product else { continue };
+}
+
+impl Tally {
+    fn add(&mut self, url: Option<String>, n: u64) {
+        self.events += n;
+        if let Some(u) = url {
+            count(&mut self.urls, u, n);
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.events += other.events;
+        merge_counts(&mut self.urls, other.urls);
+    }
+}
+
+/// What the events of a scan show about links, gathered for pairing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkObservations {
+    /// Products whose logs produced events.
+    scanned: BTreeSet<Product>,
+    /// Hosts each product answers on, from its own provider-side lines, with counts.
+    own_hosts: BoundedMap<String, BTreeMap<Product, u64>>,
+    /// Consumer-side events: (product, remote host, rule) -> tally.
+    consumer: BoundedMap<(Product, String, String), Tally>,
+    /// Provider-side events: (product, rule) -> tally.
+    provider: BTreeMap<(Product, String), Tally>,
+}
+
+impl Default for LinkObservations {
+    fn default() -> Self {
+        LinkObservations {
+            scanned: BTreeSet::new(),
+            own_hosts: BoundedMap::new(MAX_HOSTS),
+            consumer: BoundedMap::new(MAX_HOSTS),
+            provider: BTreeMap::new(),
+        }
+    }
+}
+
+impl LinkObservations {
+    /// Records one event of `rule` in a log of `product`.
+    pub fn observe(&mut self, product: Option<Product>, rule: &str, e: &Observation) {
+        let Some(here) = product else { return };
+        self.scanned.insert(here);
+        let url = e.fields.get("url").and_then(|u| extract_host_origin(u));
+        let host = e.fields.get("host");
         if is_provider_line(&e.evidence) {
-            provider_events.push((here, e, rule));
-            continue;
-        }
-        let Some(host) = e.fields.get("host") else {
-            continue;
-        };
-        let Some(remote) = product_of_host(host, &own_hosts) else {
-            continue;
-        };
-        if remote == here || !scanned.contains(&remote) {
-            continue;
-        }
-        let entry = pairs
-            .entry((here, remote))
-            .or_insert_with(|| (side(here), side(remote)));
-        *entry.0.rules.entry(rule.to_string()).or_default() += 1;
-        if let Some(origin) = e.fields.get("url").and_then(|u| extract_host_origin(u)) {
-            *entry.0.urls.entry(origin).or_default() += 1;
+            if let Some(h) = host
+                && let Some(owners) = self.own_hosts.entry(h.clone())
+            {
+                *owners.entry(here).or_default() += 1;
+            }
+            self.provider
+                .entry((here, rule.to_string()))
+                .or_default()
+                .add(url, 1);
+        } else if let Some(h) = host
+            && let Some(t) = self.consumer.entry((here, h.clone(), rule.to_string()))
+        {
+            t.add(url, 1);
         }
     }
-    // Provider-side evidence joins every pair whose provider it is and whose consumer side
-    // shows the same rule.
-    for (here, e, rule) in provider_events {
-        for ((_, provider), (consumer, prov)) in pairs.iter_mut() {
-            if *provider != here || !consumer.rules.contains_key(rule) {
+
+    pub fn merge(&mut self, other: LinkObservations) {
+        self.scanned.extend(other.scanned);
+        self.own_hosts.merge(other.own_hosts, |a, b| {
+            for (p, n) in b {
+                *a.entry(p).or_default() += n;
+            }
+        });
+        self.consumer.merge(other.consumer, Tally::merge);
+        for (k, t) in other.provider {
+            self.provider.entry(k).or_default().merge(t);
+        }
+    }
+
+    /// The product a host name most likely belongs to: the one whose provider-side lines
+    /// name that host most often, else one whose name is part of the host name
+    /// (`jira.example.com`).
+    fn product_of_host(&self, host: &str) -> Option<Product> {
+        if let Some(owners) = self.own_hosts.map().get(host)
+            && let Some((p, _)) = owners
+                .iter()
+                .max_by(|(pa, na), (pb, nb)| na.cmp(nb).then(pb.cmp(pa)))
+        {
+            return Some(*p);
+        }
+        Product::named_in(host.split(':').next().unwrap_or(host))
+    }
+
+    /// Pairs consumer-side and provider-side evidence across products.
+    pub fn pairs(&self) -> Vec<LinkPair> {
+        // (consumer, provider) -> (consumer side, provider side)
+        let mut pairs: BTreeMap<(Product, Product), (LinkSide, LinkSide)> = BTreeMap::new();
+        let side = |p: Product| LinkSide {
+            product: p,
+            rules: BTreeMap::new(),
+            urls: BTreeMap::new(),
+        };
+        for ((here, host, rule), tally) in self.consumer.map() {
+            let Some(remote) = self.product_of_host(host) else {
+                continue;
+            };
+            if remote == *here || !self.scanned.contains(&remote) {
                 continue;
             }
-            *prov.rules.entry(rule.to_string()).or_default() += 1;
-            if let Some(origin) = e.fields.get("url").and_then(|u| extract_host_origin(u)) {
-                *prov.urls.entry(origin).or_default() += 1;
+            let entry = pairs
+                .entry((*here, remote))
+                .or_insert_with(|| (side(*here), side(remote)));
+            add_side(&mut entry.0, rule, tally);
+        }
+        // Provider-side evidence joins every pair whose provider it is and whose consumer
+        // side shows the same rule.
+        for ((here, rule), tally) in &self.provider {
+            for ((_, provider), (consumer, prov)) in pairs.iter_mut() {
+                if provider == here && consumer.rules.contains_key(rule) {
+                    add_side(prov, rule, tally);
+                }
             }
         }
+        pairs
+            .into_values()
+            .map(|(consumer, provider)| {
+                let notes = notes(&consumer, &provider);
+                LinkPair {
+                    consumer,
+                    provider,
+                    notes,
+                }
+            })
+            .collect()
     }
-    pairs
-        .into_values()
-        .map(|(consumer, provider)| {
-            let notes = notes(&consumer, &provider);
-            LinkPair {
-                consumer,
-                provider,
-                notes,
-            }
-        })
-        .collect()
+}
+
+fn add_side(side: &mut LinkSide, rule: &str, tally: &Tally) {
+    let n = usize::try_from(tally.events).unwrap_or(usize::MAX);
+    *side.rules.entry(rule.to_string()).or_default() += n;
+    for (u, c) in tally.urls.map() {
+        *side.urls.entry(u.clone()).or_default() += usize::try_from(*c).unwrap_or(usize::MAX);
+    }
 }
 
 fn notes(consumer: &LinkSide, provider: &LinkSide) -> Vec<String> {
@@ -168,28 +248,16 @@ fn notes(consumer: &LinkSide, provider: &LinkSide) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Location;
 
-    fn input(p: Product) -> Input {
-        Input {
-            display: p.name().into(),
-            location: Location::Stdin,
-            product: Some(p),
-            node: None,
-            size: None,
-        }
-    }
-
-    fn event(evidence: &str, url: &str) -> Event {
+    fn event(evidence: &str, url: &str) -> Observation {
         let mut fields = BTreeMap::new();
         fields.insert("url".to_string(), url.to_string());
         fields.insert(
             "host".to_string(),
             crate::rules::extract::host_of(url).unwrap(),
         );
-        Event {
+        Observation {
             line: 1,
-            offset: 0,
             time: None,
             rule: 0,
             also: vec![],
@@ -199,10 +267,16 @@ mod tests {
         }
     }
 
+    fn pair(events: &[(Product, &Observation, &str)]) -> Vec<LinkPair> {
+        let mut obs = LinkObservations::default();
+        for (p, e, rule) in events {
+            obs.observe(Some(*p), rule, e);
+        }
+        obs.pairs()
+    }
+
     #[test]
     fn signature_invalid_pairs_and_compares_urls() {
-        let jira = input(Product::Jira);
-        let conf = input(Product::Confluence);
         let c = event(
             "Request to Confluence failed: oauth_problem=signature_invalid",
             "https://confluence.example.com/rest/api/content",
@@ -212,10 +286,16 @@ mod tests {
             "http://confluence-node1:8090/rest/api/content",
         );
         let events = vec![
-            (&jira, &c, "oauth-signature-invalid"),
-            (&conf, &p, "oauth-signature-invalid"),
+            (Product::Jira, &c, "oauth-signature-invalid"),
+            (Product::Confluence, &p, "oauth-signature-invalid"),
         ];
         let pairs = pair(&events);
+        // Observed in two halves and merged: the same pairs.
+        let (mut a, mut b) = (LinkObservations::default(), LinkObservations::default());
+        a.observe(Some(Product::Jira), events[0].2, events[0].1);
+        b.observe(Some(Product::Confluence), events[1].2, events[1].1);
+        b.merge(a);
+        assert_eq!(b.pairs(), pairs);
         assert_eq!(pairs.len(), 1);
         let pr = &pairs[0];
         assert_eq!(pr.consumer.product, Product::Jira);
@@ -234,8 +314,7 @@ mod tests {
 
     #[test]
     fn one_end_only_is_not_a_pair() {
-        let jira = input(Product::Jira);
         let c = event("x", "https://confluence.example.com/rest");
-        assert!(pair(&[(&jira, &c, "network-read-timeout")]).is_empty());
+        assert!(pair(&[(Product::Jira, &c, "network-read-timeout")]).is_empty());
     }
 }

@@ -3,9 +3,18 @@
 //! (epoch seconds, UTC). Against the request's `oauth_timestamp`, when the log shows it, that
 //! gives the skew between the two servers; otherwise it is compared with the log line's own
 //! time, which includes the writing server's UTC offset when the line does not state it.
+//!
+//! The per-event differences are kept as counts per distinct value (bounded), so a finding's
+//! estimate costs the same memory for ten events or ten million, and estimates from parts of
+//! the input merge exactly.
 
-use crate::scan::Event;
+use super::Observation;
+use super::bounded::{BoundedCounts, BoundedMap, count, merge_counts};
 use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Distinct clock differences remembered per basis.
+const MAX_DISTINCT_SKEWS: usize = 4096;
 
 /// How an estimate was obtained, best first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -37,7 +46,7 @@ fn is_provider_side(evidence: &str) -> bool {
 }
 
 /// Per-event difference and its basis.
-fn event_skew(e: &Event) -> Option<(i64, SkewBasis)> {
+fn event_skew(e: &Observation) -> Option<(i64, SkewBasis)> {
     let window = e.fields.get("oauth_acceptable_timestamps")?;
     let (lo, hi) = window.split_once('-')?;
     let (lo, hi): (i64, i64) = (lo.parse().ok()?, hi.parse().ok()?);
@@ -60,21 +69,51 @@ fn event_skew(e: &Event) -> Option<(i64, SkewBasis)> {
     }
 }
 
-/// The estimate from the best basis available among `events`.
-pub fn estimate<'a>(events: impl Iterator<Item = &'a Event>) -> Option<SkewEstimate> {
-    let all: Vec<(i64, SkewBasis)> = events.filter_map(event_skew).collect();
-    let best = all.iter().map(|(_, b)| *b).min()?;
-    let mut values: Vec<i64> = all
-        .iter()
-        .filter(|(_, b)| *b == best)
-        .map(|(s, _)| *s)
-        .collect();
-    values.sort_unstable();
-    Some(SkewEstimate {
-        seconds: values[values.len() / 2],
-        basis: best,
-        samples: values.len(),
-    })
+/// The clock differences seen in a finding's events, per basis.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SkewObservations {
+    by_basis: BTreeMap<SkewBasis, BoundedCounts<i64>>,
+}
+
+impl SkewObservations {
+    /// Records the difference an event shows, if it shows one.
+    pub fn observe(&mut self, e: &Observation) {
+        if let Some((seconds, basis)) = event_skew(e) {
+            let counts = self
+                .by_basis
+                .entry(basis)
+                .or_insert_with(|| BoundedMap::new(MAX_DISTINCT_SKEWS));
+            count(counts, seconds, 1);
+        }
+    }
+
+    pub fn merge(&mut self, other: SkewObservations) {
+        for (basis, counts) in other.by_basis {
+            match self.by_basis.get_mut(&basis) {
+                Some(mine) => merge_counts(mine, counts),
+                None => {
+                    self.by_basis.insert(basis, counts);
+                }
+            }
+        }
+    }
+
+    /// The estimate from the best basis seen: the median of its differences.
+    pub fn estimate(&self) -> Option<SkewEstimate> {
+        let (basis, counts) = self.by_basis.iter().find(|(_, c)| !c.is_empty())?;
+        let samples: u64 = counts.map().values().sum();
+        let middle = samples / 2;
+        let mut seen = 0;
+        let seconds = counts.map().iter().find_map(|(s, n)| {
+            seen += n;
+            (seen > middle).then_some(*s)
+        })?;
+        Some(SkewEstimate {
+            seconds,
+            basis: *basis,
+            samples: usize::try_from(samples).unwrap_or(usize::MAX),
+        })
+    }
 }
 
 /// `5025` -> `1h 23m 45s`, with a sign for negative values.
@@ -123,12 +162,16 @@ pub fn describe(est: &SkewEstimate) -> String {
 mod tests {
     use super::*;
     use crate::scan::timestamp::parse_line_start;
-    use std::collections::BTreeMap;
 
-    fn ev(fields: &[(&str, &str)], line: &str) -> Event {
-        Event {
+    fn estimate<'a>(events: impl Iterator<Item = &'a Observation>) -> Option<SkewEstimate> {
+        let mut obs = SkewObservations::default();
+        events.for_each(|e| obs.observe(e));
+        obs.estimate()
+    }
+
+    fn ev(fields: &[(&str, &str)], line: &str) -> Observation {
+        Observation {
             line: 1,
-            offset: 0,
             time: parse_line_start(line.as_bytes()),
             rule: 0,
             also: vec![],
@@ -178,6 +221,31 @@ mod tests {
         );
         a.evidence = "Rejecting OAuth request for url x due to invalid timestamp".into();
         assert!(estimate([a].iter()).is_none());
+    }
+
+    #[test]
+    fn median_from_counts_matches_the_median_of_values() {
+        let window = "1704066900-1704067500";
+        let events: Vec<Observation> = [1, 5, 5, 9, 30]
+            .iter()
+            .map(|ahead| {
+                ev(
+                    &[
+                        ("oauth_acceptable_timestamps", window),
+                        ("oauth_timestamp", &(1704067200 + ahead).to_string()),
+                    ],
+                    "x",
+                )
+            })
+            .collect();
+        let est = estimate(events.iter()).unwrap();
+        assert_eq!((est.seconds, est.samples), (5, 5));
+        // Split in two and merged: the same estimate.
+        let (mut a, mut b) = (SkewObservations::default(), SkewObservations::default());
+        events[..2].iter().for_each(|e| a.observe(e));
+        events[2..].iter().for_each(|e| b.observe(e));
+        b.merge(a);
+        assert_eq!(b.estimate(), Some(est));
     }
 
     #[test]

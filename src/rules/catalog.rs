@@ -7,7 +7,7 @@ use super::schema::{Category, ExampleSpec, Located, RuleSpec};
 use crate::model::{Product, Severity};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Compiled size limit of one rule regex (bytes of automaton), and its nesting limit.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -66,16 +66,7 @@ impl Rule {
     }
 }
 
-/// The result of classifying one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Classification {
-    /// Index of the winning rule in the catalog.
-    pub rule: usize,
-    /// Other rules that matched the same event, most specific first.
-    pub also: Vec<usize>,
-    /// Values extracted from the event (oauth_problem, url, host, ...).
-    pub fields: BTreeMap<String, String>,
-}
+pub use crate::classify::Classification;
 
 /// The compiled catalog.
 #[derive(Debug)]
@@ -221,6 +212,25 @@ impl Catalog {
             also: hits[1..].iter().map(|(r, _)| *r).collect(),
             fields,
         })
+    }
+}
+
+impl crate::classify::Classifier for Catalog {
+    fn find_candidate(&self, haystack: &[u8], from: usize) -> Option<(usize, usize)> {
+        let input = aho_corasick::Input::new(haystack).span(from..haystack.len());
+        self.prefilter.find(input).map(|m| (m.start(), m.end()))
+    }
+
+    fn classify(&self, event: &str, product: Option<Product>) -> Option<Classification> {
+        Catalog::classify(self, event, product)
+    }
+
+    fn match_span(&self, rule: usize, event: &str) -> Option<(usize, usize)> {
+        self.rules[rule].match_span(event)
+    }
+
+    fn cause_count(&self) -> usize {
+        self.rules.len()
     }
 }
 

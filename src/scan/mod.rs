@@ -1,14 +1,16 @@
-//! The hot loop. Reads an input in large buffers and searches each whole buffer with the
-//! catalog's literal prefilter; only around a hit are line and event boundaries found and
-//! the rules' regexes run. Memory stays bounded: one buffer per input being read, plus the
-//! events found.
+//! The hot loop. Reads an input in large buffers and searches each whole buffer for the
+//! classifier's candidates (the catalog's literal prefilter); only around a hit are line and
+//! event boundaries found and the event classified. Each classified event is pushed into a
+//! [`Sink`] (the push model of ripgrep's `grep-searcher::Sink`): the scanner keeps none, so its
+//! memory is one buffer per input being read, whatever the input holds. It depends only on
+//! the narrow [`Classifier`] interface, never on the rule catalog itself.
 
 pub mod event;
 pub mod timestamp;
 pub mod window;
 
+use crate::classify::{CauseIndex, Classifier};
 use crate::model::Product;
-use crate::rules::Catalog;
 use crate::warning::Warning;
 use event::{EventLimits, event_bounds, line_start, safe_cut};
 use jiff::tz::TimeZone;
@@ -83,10 +85,10 @@ pub struct Event {
     /// Byte offset of the event's first line in the (decoded) input.
     pub offset: u64,
     pub time: Option<LogTime>,
-    /// Winning rule (index into the catalog).
-    pub rule: usize,
-    /// Other rules that matched, most specific first.
-    pub also: Vec<usize>,
+    /// Winning cause (index into the classifier).
+    pub rule: CauseIndex,
+    /// Other causes that matched, most specific first.
+    pub also: Vec<CauseIndex>,
     pub fields: BTreeMap<String, String>,
     /// The line that carries the winning match (capped), for evidence.
     pub evidence: String,
@@ -95,10 +97,23 @@ pub struct Event {
     pub text: Option<String>,
 }
 
-/// What scanning one input produced.
-#[derive(Debug, Default)]
-pub struct InputScan {
-    pub events: Vec<Event>,
+/// Receives the events of a scan as they are found, in input order.
+pub trait Sink {
+    fn event(&mut self, event: Event);
+}
+
+/// A sink that keeps every event: for tests and the rule examples, never for whole logs.
+impl Sink for Vec<Event> {
+    fn event(&mut self, event: Event) {
+        self.push(event);
+    }
+}
+
+/// What scanning one part of an input showed besides its events.
+#[derive(Debug, Default, Clone)]
+pub struct PartStats {
+    /// Events pushed into the sink.
+    pub events: u64,
     pub bytes: u64,
     pub lines: u64,
     pub first_time: Option<LogTime>,
@@ -108,36 +123,39 @@ pub struct InputScan {
     pub skipped: bool,
 }
 
-/// Scans one input. `name` is how warnings name it; `product` filters rules; `progress` is
-/// called with the number of bytes consumed after each buffer.
-pub fn scan_reader<R: Read>(
-    reader: R,
+/// Scans one whole input in memory and returns its events with the statistics: for rule
+/// examples and tests. `name` is how warnings name it; `product` filters rules.
+pub fn scan_to_vec<C: Classifier>(
+    reader: impl Read,
     name: &str,
     product: Option<Product>,
-    catalog: &Catalog,
+    classifier: &C,
     settings: &ScanSettings,
-    progress: &(dyn Fn(u64) + Sync),
-) -> InputScan {
+) -> (Vec<Event>, PartStats) {
     let ctx = PartContext {
         name,
         product,
         zone: None,
         start: PartStart::INPUT_START,
     };
-    scan_part(reader, &ctx, catalog, settings, progress)
+    let mut events = Vec::new();
+    let stats = scan_part(reader, &ctx, classifier, settings, &|_| {}, &mut events);
+    (events, stats)
 }
 
-/// Scans one part of an input (all of it, a chunk, or the rest after an earlier run). Line
-/// numbers and offsets count from `ctx.start`.
-pub fn scan_part<R: Read>(
+/// Scans one part of an input (all of it, a chunk, or the rest after an earlier run) and
+/// pushes its events into `sink`. Line numbers and offsets count from `ctx.start`;
+/// `progress` is called with the number of bytes consumed after each buffer.
+pub fn scan_part<R: Read, C: Classifier>(
     mut reader: R,
     ctx: &PartContext,
-    catalog: &Catalog,
+    classifier: &C,
     settings: &ScanSettings,
     progress: &(dyn Fn(u64) + Sync),
-) -> InputScan {
+    sink: &mut dyn Sink,
+) -> PartStats {
     let name = ctx.name;
-    let mut out = InputScan::default();
+    let mut out = PartStats::default();
     let cap = settings.buffer_bytes.max(64 * 1024);
     let mut buf: Vec<u8> = Vec::with_capacity(cap);
     let mut base_line: u64 = ctx.start.line;
@@ -147,7 +165,7 @@ pub fn scan_part<R: Read>(
     let mut utf8_warned = false;
     let mut long_line_warned = false;
     let mut last_byte: Option<u8> = None;
-    let mut seen_rules: Vec<bool> = vec![false; catalog.rules().len()];
+    let mut seen_rules: Vec<bool> = vec![false; classifier.cause_count()];
     while !eof || !buf.is_empty() {
         if !eof {
             let before = buf.len();
@@ -218,13 +236,16 @@ pub fn scan_part<R: Read>(
         }
         scan_region(
             region,
-            base_line,
-            base_offset,
+            Position {
+                line: base_line,
+                offset: base_offset,
+            },
             ctx,
-            catalog,
+            classifier,
             settings,
             &mut seen_rules,
             &mut out,
+            sink,
         );
         let region_lines = count_lines(region);
         base_line += region_lines;
@@ -238,49 +259,6 @@ pub fn scan_part<R: Read>(
     // A last line without its newline is a line too.
     if last_byte.is_some_and(|b| b != b'\n') {
         out.lines += 1;
-    }
-    out
-}
-
-/// Joins the scans of consecutive chunks of one input (each scanned from line 1) into the
-/// scan of the whole, as if it had been read in one go: line numbers are shifted by the
-/// lines of the chunks before, the sample text is kept only on the first event of each
-/// rule, a warning said once per input is said once, and a binary first chunk skips all.
-/// `first_line` is the line number of the first chunk's first line.
-pub fn merge_parts(parts: Vec<InputScan>, first_line: u64) -> InputScan {
-    let mut parts = parts.into_iter();
-    let Some(first) = parts.next() else {
-        return InputScan::default();
-    };
-    if first.skipped {
-        return first;
-    }
-    let mut out = InputScan::default();
-    let mut seen_rules = std::collections::HashSet::new();
-    let mut seen_messages = std::collections::HashSet::new();
-    let mut shift = first_line.saturating_sub(1);
-    for part in std::iter::once(first).chain(parts) {
-        for mut e in part.events {
-            e.line += shift;
-            if !seen_rules.insert(e.rule) {
-                e.text = None;
-            }
-            out.events.push(e);
-        }
-        for mut w in part.warnings {
-            if !seen_messages.insert(w.message.clone()) {
-                continue;
-            }
-            if let Some(l) = w.line.as_mut() {
-                *l += shift;
-            }
-            out.warnings.push(w);
-        }
-        out.bytes += part.bytes;
-        out.lines += part.lines;
-        out.first_time = out.first_time.or(part.first_time);
-        out.last_time = part.last_time.or(out.last_time);
-        shift += part.lines;
     }
     out
 }
@@ -303,28 +281,32 @@ pub fn count_lines(b: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', b).count() as u64
 }
 
+/// Where a region starts in the input.
+#[derive(Debug, Clone, Copy)]
+struct Position {
+    line: u64,
+    offset: u64,
+}
+
 #[allow(clippy::too_many_arguments)]
-fn scan_region(
+fn scan_region<C: Classifier>(
     region: &[u8],
-    base_line: u64,
-    base_offset: u64,
+    at: Position,
     ctx: &PartContext,
-    catalog: &Catalog,
+    classifier: &C,
     settings: &ScanSettings,
     seen_rules: &mut [bool],
-    out: &mut InputScan,
+    out: &mut PartStats,
+    sink: &mut dyn Sink,
 ) {
     track_time_range(region, out);
-    let mut done_until = 0usize;
-    let mut line_cursor = (0usize, base_line);
-    for m in catalog.prefilter().find_iter(region) {
-        if m.start() < done_until {
-            continue;
-        }
-        let (start, end) = event_bounds(region, m.start(), settings.event);
-        done_until = end.max(m.end());
+    let mut from = 0usize;
+    let mut line_cursor = (0usize, at.line);
+    while let Some((hit_start, hit_end)) = classifier.find_candidate(region, from) {
+        let (start, end) = event_bounds(region, hit_start, settings.event);
+        from = end.max(hit_end);
         let text = String::from_utf8_lossy(&region[start..end]);
-        let Some(class) = catalog.classify(&text, ctx.product) else {
+        let Some(class) = classifier.classify(&text, ctx.product) else {
             continue;
         };
         let time = parse_line_start(&region[start..]);
@@ -335,12 +317,13 @@ fn scan_region(
         }
         line_cursor.1 += count_lines(&region[line_cursor.0..start]);
         line_cursor.0 = start;
-        let evidence = evidence_line(catalog, class.rule, &text);
+        let evidence = evidence_line(classifier, class.rule, &text);
         let first_of_rule = !seen_rules[class.rule];
         seen_rules[class.rule] = true;
-        out.events.push(Event {
+        out.events += 1;
+        sink.event(Event {
             line: line_cursor.1,
-            offset: base_offset + start as u64,
+            offset: at.offset + start as u64,
             time,
             rule: class.rule,
             also: class.also,
@@ -352,8 +335,8 @@ fn scan_region(
 }
 
 /// The line of the event on which the winning rule matched, capped in length.
-fn evidence_line(catalog: &Catalog, rule: usize, text: &str) -> String {
-    let at = catalog.rule(rule).match_span(text).map_or(0, |(s, _)| s);
+fn evidence_line<C: Classifier>(classifier: &C, rule: CauseIndex, text: &str) -> String {
+    let at = classifier.match_span(rule, text).map_or(0, |(s, _)| s);
     let s = line_start(text.as_bytes(), at);
     let e = text[at..].find('\n').map_or(text.len(), |i| at + i);
     let line = text[s..e].trim_end_matches('\r');
@@ -374,7 +357,7 @@ pub fn truncate_chars(s: &str, max: usize) -> String {
 
 /// Updates the first and last timestamps seen in an input, from the first and last
 /// timestamped lines of a region (a bounded look at each end).
-fn track_time_range(region: &[u8], out: &mut InputScan) {
+fn track_time_range(region: &[u8], out: &mut PartStats) {
     const LOOK: usize = 64;
     if out.first_time.is_none() {
         let mut pos = 0;
@@ -408,14 +391,28 @@ mod tests {
     use super::*;
     use crate::rules::load_catalog;
 
-    fn scan(text: &[u8], buffer: usize) -> InputScan {
+    struct Scanned {
+        events: Vec<Event>,
+        lines: u64,
+        skipped: bool,
+        warnings: Vec<Warning>,
+    }
+
+    fn scan(text: &[u8], buffer: usize) -> Scanned {
         let (cat, errs) = load_catalog(&[]);
         assert!(errs.is_empty(), "{errs:?}");
         let settings = ScanSettings {
             buffer_bytes: buffer,
             ..Default::default()
         };
-        scan_reader(text, "t.log", None, &cat, &settings, &|_| {})
+        let (events, stats) = scan_to_vec(text, "t.log", None, &cat, &settings);
+        assert_eq!(stats.events, events.len() as u64);
+        Scanned {
+            events,
+            lines: stats.lines,
+            skipped: stats.skipped,
+            warnings: stats.warnings,
+        }
     }
 
     fn corpus() -> String {
@@ -440,7 +437,7 @@ mod tests {
         assert!(!big.events.is_empty());
         for size in [64 * 1024, 100_000, 300_000] {
             let small = scan(text.as_bytes(), size);
-            let key = |s: &InputScan| {
+            let key = |s: &Scanned| {
                 s.events
                     .iter()
                     .map(|e| (e.line, e.rule, e.evidence.clone()))

@@ -14,7 +14,6 @@ pub mod state;
 pub mod zip;
 
 use crate::model::Product;
-use serde::Serialize;
 use std::path::PathBuf;
 
 /// Where an input's bytes are read from.
@@ -35,31 +34,7 @@ pub enum Location {
     },
 }
 
-/// What a file is for, judged from the support-zip folders, the install and home layouts,
-/// and the file name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// The product's own log (`atlassian-jira.log`, `<home>/log`, `application-logs/`).
-    Application,
-    /// Tomcat's logs (`catalina.out`, `<install>/logs`, `tomcat-logs/`).
-    Tomcat,
-    /// Configuration files (`application-config/`, `server.xml`).
-    Configuration,
-    /// The support zip's system properties (`application-properties/application.xml`).
-    Properties,
-}
-
-impl Role {
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Application => "application",
-            Role::Tomcat => "tomcat",
-            Role::Configuration => "configuration",
-            Role::Properties => "properties",
-        }
-    }
-}
+pub use crate::model::Role;
 
 /// One log input to scan.
 #[derive(Debug, Clone)]

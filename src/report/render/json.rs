@@ -1,6 +1,6 @@
 //! JSON (one document) and NDJSON (one object per line) renderers.
 
-use crate::report::Report;
+use crate::report::{EventRecord, Report};
 use serde_json::json;
 
 pub fn render(report: &Report) -> String {
@@ -11,19 +11,20 @@ pub fn render(report: &Report) -> String {
     s
 }
 
-pub fn render_ndjson(report: &Report) -> String {
+/// The NDJSON object of one event without its opening brace: the writer puts
+/// `{"type":"event","line":N,` before it once the line number is known.
+pub fn event_body(record: &EventRecord) -> String {
+    let json = serde_json::to_string(record).unwrap_or_else(|_| "{}".to_string());
+    json.strip_prefix('{').unwrap_or(&json).to_string()
+}
+
+/// The NDJSON lines after the events: every warning, then the summary.
+pub fn render_ndjson_tail(report: &Report) -> String {
     let mut out = String::new();
     let mut push = |v: serde_json::Value| {
         out.push_str(&v.to_string());
         out.push('\n');
     };
-    for e in &report.events {
-        let mut v = serde_json::to_value(e).unwrap_or_default();
-        if let Some(o) = v.as_object_mut() {
-            o.insert("type".into(), "event".into());
-        }
-        push(v);
-    }
     for w in &report.warnings {
         let mut v = serde_json::to_value(w).unwrap_or_default();
         if let Some(o) = v.as_object_mut() {

@@ -1,7 +1,7 @@
 //! Renderers: one module per output format, all reading the same [`Report`]. Output depends
 //! only on the report, so the same input gives the same bytes whatever the thread count.
 
-mod json;
+pub mod json;
 mod markdown;
 mod table;
 
@@ -16,18 +16,20 @@ pub enum Format {
     Table,
     /// One JSON document: summary, findings, sources, warnings.
     Json,
-    /// One JSON object per line: every event, then every warning, then the summary.
+    /// One JSON object per line: every event as it is found (in input order), then every
+    /// warning, then the summary.
     Ndjson,
     /// Markdown to paste into a ticket.
     Markdown,
 }
 
-/// Renders `report` in `format`. `color` adds ANSI styling to the table format only.
+/// Renders `report` in `format`. `color` adds ANSI styling to the table format only. For
+/// NDJSON, the events were streamed during the scan: this renders what follows them.
 pub fn render(report: &Report, format: Format, color: bool) -> String {
     match format {
         Format::Table => table::render(report, color),
         Format::Json => json::render(report),
-        Format::Ndjson => json::render_ndjson(report),
+        Format::Ndjson => json::render_ndjson_tail(report),
         Format::Markdown => markdown::render(report),
     }
 }

@@ -8,9 +8,9 @@
 //! build time, so the check needs no files at run time and judges the same text the
 //! precision test scans.
 
-use super::catalog::{Catalog, Rule};
 use super::examples::scan_example;
-use super::load::{self, LoadedFile, RuleError};
+use crate::rules::catalog::{Catalog, Rule};
+use crate::rules::load::{self, LoadedFile, RuleError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;

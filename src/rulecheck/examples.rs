@@ -3,9 +3,9 @@
 //! event of a `no_match` example may match the rule at all. A product-tagged example is
 //! scanned as that product's log, so the rule's `products` filter is exercised too.
 
-use super::Catalog;
-use super::schema::ExampleSpec;
-use crate::scan::{Event, ScanSettings, scan_reader};
+use crate::rules::Catalog;
+use crate::rules::schema::ExampleSpec;
+use crate::scan::{Event, ScanSettings, scan_to_vec};
 
 /// One example that did not behave as its rule says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,15 +39,14 @@ impl std::fmt::Display for ExampleFailure {
 /// The events the real scanner finds in one example, scanned as its product's log.
 pub fn scan_example(catalog: &Catalog, example: &ExampleSpec, name: &str) -> Vec<Event> {
     let settings = ScanSettings::default();
-    scan_reader(
+    scan_to_vec(
         example.text.as_bytes(),
         name,
         example.product,
         catalog,
         &settings,
-        &|_| {},
     )
-    .events
+    .0
 }
 
 /// Runs every example of every rule. Returns how many ran and the failures.
@@ -166,7 +165,7 @@ rules:
         - {product: jira, text: "remote thing broke"}
       no_match: []
 "#;
-        let file = super::super::load::parse_rule_file("t.yaml", yaml).unwrap();
+        let file = crate::rules::load::parse_rule_file("t.yaml", yaml).unwrap();
         let (catalog, errors) = Catalog::compile(vec![file]);
         assert!(errors.is_empty(), "{errors:?}");
         let (_, failures) = run_all(&catalog);

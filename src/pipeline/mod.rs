@@ -1,0 +1,581 @@
+//! The scan pipeline in one direction, as named steps: discover the inputs, plan the parts
+//! to read (`plan`, with `--state` in `resume`), scan the parts on worker threads, each part
+//! pushing its events into its own sink (a bounded tally, and a spool for NDJSON), and
+//! assemble the parts in input order into the report (`assemble`). Used by `scan` and by
+//! tests; it prints nothing itself, except the NDJSON events it is handed a writer for.
+//!
+//! Parallelism: every part of every input is one task, taken in order by the workers from a
+//! shared counter. A big plain file is split into chunks at event heads (`source::chunk`),
+//! so one 5 GB `catalina.out` keeps every core busy, while many small files are spread over
+//! the workers as they are. Taking tasks in order keeps the parts waiting for an earlier one
+//! few, and the assembler joins them in task order, so output is the same whatever the
+//! thread count.
+//!
+//! With `--state`, plain files are read from where the last run stopped up to their last
+//! complete line; compressed files and support-zip members are decoded and the part read
+//! before is skipped. The new state is handed back, to be saved only once the report is out.
+
+mod assemble;
+mod plan;
+mod resume;
+mod spool;
+
+use crate::model::Product;
+use crate::report::{self, InputInfo, InputTally, Observation, Report, ReportBuilder};
+use crate::rules::Catalog;
+use crate::scan::{self, PartContext, PartStart, PartStats, ScanSettings};
+use crate::source::chunk::DEFAULT_CHUNK_BYTES;
+use crate::source::decode::{self, ReadLimits};
+use crate::source::limits::Limits;
+use crate::source::state::State;
+use crate::source::{self, Input};
+use crate::warning::Warning;
+use assemble::{Assembler, PartDone, TaskOf};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jiff::tz::TimeZone;
+use plan::{Part, Plan};
+use resume::Incremental;
+use spool::{SpillArea, Spool};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// What to scan and how.
+pub struct ScanJob<'a> {
+    pub paths: &'a [String],
+    pub catalog: &'a Catalog,
+    /// Warnings met before the scan (rule loading); they go into the report.
+    pub warnings: Vec<Warning>,
+    pub threads: Option<usize>,
+    pub redact: bool,
+    pub progress: bool,
+    pub settings: ScanSettings,
+    /// Decompression limits (`--max-*`).
+    pub limits: Limits,
+    /// `--product`: overrides the product of every input.
+    pub product: Option<Product>,
+    /// Plain files over two chunks are split into chunks of about this many bytes.
+    pub chunk_bytes: u64,
+    /// `--state FILE`: read only what is new since the last run.
+    pub state: Option<PathBuf>,
+    /// `--group-by`.
+    pub group_by: report::GroupBy,
+}
+
+impl<'a> ScanJob<'a> {
+    /// A job with default limits, chunking and no state.
+    pub fn new(paths: &'a [String], catalog: &'a Catalog) -> Self {
+        ScanJob {
+            paths,
+            catalog,
+            warnings: Vec::new(),
+            threads: None,
+            redact: true,
+            progress: false,
+            settings: ScanSettings::default(),
+            limits: Limits::default(),
+            product: None,
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
+            state: None,
+            group_by: report::GroupBy::Cause,
+        }
+    }
+}
+
+/// Fatal problems: the scan cannot run at all.
+#[derive(Debug)]
+pub struct Fatal(pub String);
+
+impl std::fmt::Display for Fatal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The state to save once the report is out.
+#[derive(Debug)]
+pub struct PendingState {
+    pub path: PathBuf,
+    pub state: State,
+}
+
+impl PendingState {
+    pub fn save(&self) -> Result<(), Fatal> {
+        self.state.save(&self.path).map_err(|e| {
+            Fatal(format!(
+                "cannot write state file {}: {e}",
+                self.path.display()
+            ))
+        })
+    }
+}
+
+fn progress_bar(inputs: &[Input], enabled: bool) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let total: u64 = inputs.iter().filter_map(|i| i.size).sum();
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// What one part's events go to: the input's bounded tally and, for NDJSON, its spool.
+struct PartSink<'a> {
+    catalog: &'a Catalog,
+    input: &'a InputInfo,
+    redact: bool,
+    tally: InputTally,
+    spool: Option<Spool<'a>>,
+}
+
+impl scan::Sink for PartSink<'_> {
+    fn event(&mut self, e: scan::Event) {
+        let obs = Observation {
+            line: e.line,
+            time: e.time,
+            rule: e.rule,
+            also: e.also,
+            fields: e.fields,
+            evidence: e.evidence,
+            text: e.text,
+        };
+        if let Some(spool) = self.spool.as_mut() {
+            let record = report::EventRecord::new(self.catalog, self.input, &obs, self.redact);
+            spool.push(obs.line, &report::render::json::event_body(&record));
+        }
+        self.tally.observe(self.catalog, &obs);
+    }
+}
+
+/// A part that read nothing, with the reason.
+fn unread(name: &str, msg: String) -> PartStats {
+    PartStats {
+        warnings: vec![Warning::new(name, msg)],
+        skipped: true,
+        ..Default::default()
+    }
+}
+
+/// Scans a whole input through its decoder, first skipping `skip` decoded bytes.
+fn scan_whole(
+    input: &Input,
+    ctx: &PartContext,
+    skip: u64,
+    sh: &Shared,
+    progress: &(dyn Fn(u64) + Sync),
+    sink: &mut dyn scan::Sink,
+) -> PartStats {
+    let (catalog, settings) = (sh.job.catalog, &sh.job.settings);
+    let scanned = decode::with_input(input, sh.limits, |reader| {
+        if skip > 0 {
+            match io::copy(&mut reader.take(skip), &mut io::sink()) {
+                Ok(n) if n == skip => {}
+                Ok(n) => {
+                    return PartStats {
+                        warnings: vec![Warning::new(
+                            ctx.name,
+                            format!(
+                                "shorter ({n} bytes) than when last read ({skip}); nothing new read"
+                            ),
+                        )],
+                        ..Default::default()
+                    };
+                }
+                Err(e) => return unread(ctx.name, format!("cannot read: {e}")),
+            }
+        }
+        scan::scan_part(reader, ctx, catalog, settings, progress, sink)
+    });
+    scanned.unwrap_or_else(|msg| unread(&input.display, msg))
+}
+
+/// Scans bytes `[start, end)` of a plain file.
+fn scan_range(
+    path: &Path,
+    (start, end): (u64, u64),
+    ctx: &PartContext,
+    catalog: &Catalog,
+    settings: &ScanSettings,
+    progress: &(dyn Fn(u64) + Sync),
+    sink: &mut dyn scan::Sink,
+) -> PartStats {
+    let opened = File::open(path).and_then(|mut f| {
+        f.seek(SeekFrom::Start(start))?;
+        Ok(f)
+    });
+    let file = match opened {
+        Ok(f) => f,
+        Err(e) => {
+            return unread(
+                ctx.name,
+                format!("cannot read: {}", source::discover::describe_io(&e)),
+            );
+        }
+    };
+    let mut stats = scan::scan_part(
+        file.take(end - start),
+        ctx,
+        catalog,
+        settings,
+        progress,
+        sink,
+    );
+    if stats.bytes < end - start {
+        stats.warnings.push(Warning::new(
+            ctx.name,
+            format!(
+                "file shrank while being read (truncated or replaced?): read {} of {} bytes from offset {start}",
+                stats.bytes,
+                end - start
+            ),
+        ));
+    }
+    stats
+}
+
+/// Everything the workers share.
+struct Shared<'a> {
+    job: &'a ScanJob<'a>,
+    inputs: &'a [Input],
+    infos: &'a [InputInfo],
+    zones: &'a [Option<TimeZone>],
+    plans: &'a [Plan],
+    tasks: &'a [(TaskOf, &'a Part)],
+    limits: &'a ReadLimits,
+    spill: &'a SpillArea,
+    ndjson: bool,
+}
+
+/// Scans one part into its own sink.
+fn run_part<'a>(
+    sh: &Shared<'a>,
+    task: TaskOf,
+    part: &Part,
+    tick: &(dyn Fn(u64) + Sync),
+) -> PartDone<'a> {
+    let i = task.input;
+    let input = &sh.inputs[i];
+    let plan = &sh.plans[i];
+    let mut sink = PartSink {
+        catalog: sh.job.catalog,
+        input: &sh.infos[i],
+        redact: sh.job.redact,
+        tally: InputTally::new(input.product, sh.job.redact),
+        spool: sh.ndjson.then(|| Spool::new(sh.spill)),
+    };
+    let ctx = |start: PartStart| PartContext {
+        name: &input.display,
+        product: input.product,
+        zone: sh.zones[i].as_ref(),
+        start,
+    };
+    let (catalog, settings) = (sh.job.catalog, &sh.job.settings);
+    let stats = match part {
+        Part::Whole => scan_whole(input, &ctx(PartStart::INPUT_START), 0, sh, tick, &mut sink),
+        Part::SkipDecoded { skip } => scan_whole(
+            input,
+            &ctx(PartStart {
+                offset: plan.first_offset,
+                line: 1,
+                at_input_start: false,
+            }),
+            *skip,
+            sh,
+            tick,
+            &mut sink,
+        ),
+        Part::Range {
+            path,
+            start,
+            end,
+            at_input_start,
+        } => scan_range(
+            path,
+            (*start, *end),
+            &ctx(PartStart {
+                offset: *start,
+                line: 1,
+                at_input_start: *at_input_start,
+            }),
+            catalog,
+            settings,
+            tick,
+            &mut sink,
+        ),
+        Part::Unreadable(w) => PartStats {
+            warnings: vec![w.clone()],
+            skipped: true,
+            ..Default::default()
+        },
+    };
+    PartDone {
+        stats,
+        tally: sink.tally,
+        spool: sink.spool,
+    }
+}
+
+/// The worker threads to use: `--threads`, or one per core.
+fn worker_count(threads: Option<usize>) -> usize {
+    threads
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Runs a scan; see [`run_incremental`] for `--state`.
+pub fn run(job: ScanJob) -> Result<Report, Fatal> {
+    run_incremental(job, None).map(|(report, _)| report)
+}
+
+/// What a scan produced besides the report.
+pub struct Outcome {
+    /// With `--state`: the state to save once the report is out.
+    pub state: Option<PendingState>,
+    /// Writing the NDJSON events failed (closed pipe, full disk): the state must not be saved.
+    pub write_error: Option<io::Error>,
+}
+
+/// Discovers the inputs; every one gets its report name, product, node and role.
+fn discover_inputs(job: &ScanJob, limits: &ReadLimits) -> Result<Discovered, Fatal> {
+    let found = source::discover::discover(job.paths, &limits.limits);
+    let mut warnings = job.warnings.clone();
+    warnings.extend(found.warnings);
+    if found.inputs.is_empty() {
+        return Err(nothing_read(job.paths, &warnings));
+    }
+    let zones = found
+        .inputs
+        .iter()
+        .map(|f| f.time_zone.as_deref().and_then(|z| TimeZone::get(z).ok()))
+        .collect();
+    let mut inputs: Vec<Input> = Vec::with_capacity(found.inputs.len());
+    let mut infos = Vec::with_capacity(found.inputs.len());
+    for f in found.inputs {
+        let mut input = f.input;
+        if let Some(p) = job.product {
+            input.product = Some(p);
+        }
+        infos.push(InputInfo {
+            path: input.display.clone(),
+            product: input.product,
+            node: input.node.clone(),
+            role: f.role,
+        });
+        inputs.push(input);
+    }
+    Ok(Discovered {
+        inputs,
+        infos,
+        zones,
+        warnings,
+    })
+}
+
+struct Discovered {
+    inputs: Vec<Input>,
+    infos: Vec<InputInfo>,
+    zones: Vec<Option<TimeZone>>,
+    warnings: Vec<Warning>,
+}
+
+/// The error of a scan that read no log at all: what it looked at and why nothing was read.
+fn nothing_read(paths: &[String], warnings: &[Warning]) -> Fatal {
+    let looked = if paths.is_empty() {
+        "no path given".to_string()
+    } else {
+        paths.join(", ")
+    };
+    let why: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+    let why = if why.is_empty() {
+        "no log file found there (logs are *.log, *.log.N, *.log.DATE, catalina.out, their .gz, and support zips)".to_string()
+    } else {
+        why.join("; ")
+    };
+    Fatal(format!(
+        "nothing was read, so nothing can be said about the links: looked at {looked}: {why}"
+    ))
+}
+
+/// Runs a scan and returns the report and what else it produced. With `ndjson`, every
+/// event is written to it as it is found, in input order (the caller writes the rest).
+pub fn run_incremental(
+    job: ScanJob,
+    ndjson: Option<&mut (dyn Write + Send)>,
+) -> Result<(Report, Outcome), Fatal> {
+    let limits = ReadLimits::new(job.limits);
+    let found = discover_inputs(&job, &limits)?;
+    let (inputs, infos) = (&found.inputs, &found.infos);
+    let old_state = match &job.state {
+        Some(path) => Some(State::load(path).map_err(Fatal)?),
+        None => None,
+    };
+    let threads = worker_count(job.threads);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Fatal(format!("cannot start worker threads: {e}")))?;
+
+    // Plan: probe inputs for the state, then cut each input into parts.
+    let incremental = old_state
+        .as_ref()
+        .map(|old| pool.install(|| Incremental::prepare(old, inputs, &limits)));
+    let plans: Vec<Plan> = pool.install(|| {
+        use rayon::prelude::*;
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|(i, input)| {
+                plan::plan_input(
+                    input,
+                    incremental.as_ref().and_then(|inc| inc.resumed(i)),
+                    job.state.is_some(),
+                    job.chunk_bytes,
+                )
+            })
+            .collect()
+    });
+    let tasks: Vec<(TaskOf, &Part)> = plans
+        .iter()
+        .enumerate()
+        .flat_map(|(i, plan)| {
+            let n = plan.parts.len();
+            plan.parts.iter().enumerate().map(move |(k, part)| {
+                (
+                    TaskOf {
+                        input: i,
+                        first: k == 0,
+                        last: k + 1 == n,
+                    },
+                    part,
+                )
+            })
+        })
+        .collect();
+    let task_of: Vec<TaskOf> = tasks.iter().map(|(t, _)| *t).collect();
+
+    // Scan: workers take tasks in order and hand each finished part to the assembler.
+    let mut builder = ReportBuilder::new(job.catalog, job.group_by);
+    builder.add_warnings(found.warnings.iter().cloned());
+    let spill = SpillArea::default();
+    let shared = Shared {
+        job: &job,
+        inputs,
+        infos,
+        zones: &found.zones,
+        plans: &plans,
+        tasks: &tasks,
+        limits: &limits,
+        spill: &spill,
+        ndjson: ndjson.is_some(),
+    };
+    let assembler = Mutex::new(Assembler::new(
+        &task_of,
+        &plans,
+        infos,
+        builder,
+        incremental,
+        ndjson,
+        job.redact,
+    ));
+    let bar = progress_bar(inputs, job.progress);
+    let tick = |n: u64| bar.inc(n);
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(tasks.len()).max(1) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((task, part)) = shared.tasks.get(i) else {
+                        break;
+                    };
+                    let done = run_part(&shared, *task, part, &tick);
+                    match assembler.lock() {
+                        Ok(mut a) => a.done(i, done),
+                        // Another worker panicked while assembling: stop; its panic is
+                        // reported when the scope ends.
+                        Err(_) => break,
+                    }
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let assembler = assembler
+        .into_inner()
+        .map_err(|_| Fatal("a worker thread failed while assembling the report".into()))?;
+    if assembler.builder.inputs_read() == 0 {
+        let report = assembler.builder.finish();
+        return Err(nothing_read(job.paths, &report.warnings));
+    }
+    let report = assembler.builder.finish();
+    let state = job
+        .state
+        .clone()
+        .zip(assembler.incremental)
+        .map(|(path, inc)| PendingState {
+            path,
+            state: inc.into_state(),
+        });
+    Ok((
+        report,
+        Outcome {
+            state,
+            write_error: assembler.write_error,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load_catalog;
+
+    #[test]
+    fn shrinking_and_vanished_files_warn() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, b"one\ntwo\nthree-partial").unwrap();
+        // Planned for 100 bytes, the file holds fewer when read: a warning, not a crash.
+        let (catalog, _) = load_catalog(&[]);
+        let ctx = PartContext {
+            name: "a.log",
+            product: None,
+            zone: None,
+            start: PartStart::INPUT_START,
+        };
+        let mut events = Vec::new();
+        let stats = scan_range(
+            &path,
+            (0, 100),
+            &ctx,
+            &catalog,
+            &ScanSettings::default(),
+            &|_| {},
+            &mut events,
+        );
+        assert_eq!(stats.bytes, 21);
+        assert!(
+            stats.warnings.iter().any(|w| w.message.contains("shrank")),
+            "{:?}",
+            stats.warnings
+        );
+        let gone = scan_range(
+            &dir.path().join("gone.log"),
+            (0, 10),
+            &ctx,
+            &catalog,
+            &ScanSettings::default(),
+            &|_| {},
+            &mut events,
+        );
+        assert!(gone.skipped);
+    }
+}
