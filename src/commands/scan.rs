@@ -4,7 +4,7 @@
 use super::{catalog_with_warnings, exit_code, print_warnings, use_color};
 use crate::cli::ScanArgs;
 use crate::pipeline::{self, Fatal, ScanJob};
-use crate::report::render::{Format, render};
+use crate::report::render::{self, Format};
 use crate::scan::ScanSettings;
 use crate::scan::event::EventLimits;
 use crate::scan::window::{TimeWindow, parse_bound, zone_named};
@@ -112,9 +112,7 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         stream_events.then_some(&mut stdout as &mut (dyn Write + Send)),
     )?;
     print_warnings(&report.warnings, out.quiet);
-    let rendered = render(&report, out.format, use_color(out.color));
-    let written = stdout
-        .write_all(rendered.as_bytes())
+    let written = render::write(&report, out.format, use_color(out.color), &mut stdout)
         .and_then(|()| stdout.flush());
     // The state advances only once the whole report is out: events not delivered are read
     // again next time.

@@ -5,7 +5,7 @@
 //! `--state` entry of each input is recorded. Finished parts that wait for an earlier one
 //! hold only their bounded tally and their spool (which moves to disk when large).
 
-use super::plan::Plan;
+use super::plan::{Part, Plan};
 use super::resume::Incremental;
 use super::spool::Spool;
 use crate::report::aggregate::{InputStats, add_part_warnings};
@@ -29,6 +29,13 @@ pub struct TaskOf {
     pub last: bool,
 }
 
+/// One part to scan, and where it stands.
+#[derive(Debug)]
+pub struct Task {
+    pub of: TaskOf,
+    pub part: Part,
+}
+
 /// The input whose parts are being joined.
 struct Joining {
     stats: InputStats,
@@ -40,7 +47,7 @@ struct Joining {
 
 /// Takes finished parts in task order.
 pub struct Assembler<'a, 'c, 'w> {
-    tasks: &'a [TaskOf],
+    tasks: &'a [Task],
     plans: &'a [Plan],
     infos: &'a [InputInfo],
     next: usize,
@@ -56,7 +63,7 @@ pub struct Assembler<'a, 'c, 'w> {
 
 impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
     pub fn new(
-        tasks: &'a [TaskOf],
+        tasks: &'a [Task],
         plans: &'a [Plan],
         infos: &'a [InputInfo],
         builder: ReportBuilder<'c>,
@@ -97,7 +104,7 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
     }
 
     fn join(&mut self, i: usize, part: PartDone<'a>) {
-        let task = self.tasks[i];
+        let task = self.tasks[i].of;
         let plan = &self.plans[task.input];
         if task.first {
             self.joining = Some(Joining {

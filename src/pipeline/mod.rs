@@ -30,7 +30,7 @@ use crate::source::limits::Limits;
 use crate::source::state::State;
 use crate::source::{self, Input};
 use crate::warning::Warning;
-use assemble::{Assembler, PartDone, TaskOf};
+use assemble::{Assembler, PartDone, Task, TaskOf};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::tz::TimeZone;
 use plan::{Part, Plan};
@@ -248,7 +248,7 @@ struct Shared<'a> {
     infos: &'a [InputInfo],
     zones: &'a [Option<TimeZone>],
     plans: &'a [Plan],
-    tasks: &'a [(TaskOf, &'a Part)],
+    tasks: &'a [Task],
     limits: &'a ReadLimits,
     spill: &'a SpillArea,
     ndjson: bool,
@@ -293,25 +293,28 @@ fn run_part<'a>(
             &mut sink,
         ),
         Part::Range {
-            path,
             start,
             end,
             at_input_start,
-        } => scan_range(
-            path,
-            (*start, *end),
-            &ctx(PartStart {
-                offset: *start,
-                line: 1,
-                at_input_start: *at_input_start,
-            }),
-            catalog,
-            settings,
-            tick,
-            &mut sink,
-        ),
+        } => match &input.location {
+            source::Location::File(path) => scan_range(
+                path,
+                (*start, *end),
+                &ctx(PartStart {
+                    offset: *start,
+                    line: 1,
+                    at_input_start: *at_input_start,
+                }),
+                catalog,
+                settings,
+                tick,
+                &mut sink,
+            ),
+            // Plans cut only files on disk into ranges.
+            _ => unread(&input.display, "cannot read a byte range of it".into()),
+        },
         Part::Unreadable(w) => PartStats {
-            warnings: vec![w.clone()],
+            warnings: vec![(**w).clone()],
             skipped: true,
             ..Default::default()
         },
@@ -427,7 +430,7 @@ pub fn run_incremental(
     let incremental = old_state
         .as_ref()
         .map(|old| pool.install(|| Incremental::prepare(old, inputs, &limits)));
-    let plans: Vec<Plan> = pool.install(|| {
+    let planned: Vec<(Plan, Vec<Part>)> = pool.install(|| {
         use rayon::prelude::*;
         inputs
             .par_iter()
@@ -442,24 +445,20 @@ pub fn run_incremental(
             })
             .collect()
     });
-    let tasks: Vec<(TaskOf, &Part)> = plans
-        .iter()
-        .enumerate()
-        .flat_map(|(i, plan)| {
-            let n = plan.parts.len();
-            plan.parts.iter().enumerate().map(move |(k, part)| {
-                (
-                    TaskOf {
-                        input: i,
-                        first: k == 0,
-                        last: k + 1 == n,
-                    },
-                    part,
-                )
-            })
-        })
-        .collect();
-    let task_of: Vec<TaskOf> = tasks.iter().map(|(t, _)| *t).collect();
+    let mut plans = Vec::with_capacity(planned.len());
+    let mut tasks = Vec::with_capacity(planned.len());
+    for (i, (plan, parts)) in planned.into_iter().enumerate() {
+        let n = parts.len();
+        tasks.extend(parts.into_iter().enumerate().map(|(k, part)| Task {
+            of: TaskOf {
+                input: i,
+                first: k == 0,
+                last: k + 1 == n,
+            },
+            part,
+        }));
+        plans.push(plan);
+    }
 
     // Scan: workers take tasks in order and hand each finished part to the assembler.
     let mut builder = ReportBuilder::new(job.catalog, job.group_by);
@@ -477,7 +476,7 @@ pub fn run_incremental(
         ndjson: ndjson.is_some(),
     };
     let assembler = Mutex::new(Assembler::new(
-        &task_of,
+        &tasks,
         &plans,
         infos,
         builder,
@@ -493,10 +492,10 @@ pub fn run_incremental(
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((task, part)) = shared.tasks.get(i) else {
+                    let Some(task) = shared.tasks.get(i) else {
                         break;
                     };
-                    let done = run_part(&shared, *task, part, &tick);
+                    let done = run_part(&shared, task.of, &task.part, &tick);
                     match assembler.lock() {
                         Ok(mut a) => a.done(i, done),
                         // Another worker panicked while assembling: stop; its panic is

@@ -9,16 +9,15 @@ use crate::source::{Input, Location};
 use crate::warning::Warning;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One piece of work: a part of one input.
 #[derive(Debug, Clone)]
 pub enum Part {
     /// The whole input, through its decoder.
     Whole,
-    /// Bytes `[start, end)` of a plain file.
+    /// Bytes `[start, end)` of a plain file (the input's own file).
     Range {
-        path: PathBuf,
         start: u64,
         end: u64,
         at_input_start: bool,
@@ -26,13 +25,12 @@ pub enum Part {
     /// A compressed stream, skipping the first `skip` decoded bytes (read by an earlier run).
     SkipDecoded { skip: u64 },
     /// The input could not be planned (it vanished, cannot be read): only a warning.
-    Unreadable(Warning),
+    Unreadable(Box<Warning>),
 }
 
-/// How one input is read.
-#[derive(Debug)]
+/// Where reading one input starts.
+#[derive(Debug, Clone, Copy)]
 pub struct Plan {
-    pub parts: Vec<Part>,
     /// Line number of the first part's first line.
     pub first_line: u64,
     /// Offset of the first part's first byte.
@@ -46,18 +44,21 @@ pub fn plan_input(
     resumed: Option<&Resumed>,
     with_state: bool,
     chunk_bytes: u64,
-) -> Plan {
+) -> (Plan, Vec<Part>) {
     let start = resumed.map_or(0, |r| r.offset);
     let first_line = resumed.map_or(1, |r| r.line);
     // A compressed stream can only be resumed by decoding and skipping what was read before.
-    let decoded_from = |start: u64| Plan {
-        parts: vec![if start > 0 {
+    let plan = Plan {
+        first_line,
+        first_offset: start,
+    };
+    let decoded_from = |start: u64| {
+        let part = if start > 0 {
             Part::SkipDecoded { skip: start }
         } else {
             Part::Whole
-        }],
-        first_line,
-        first_offset: start,
+        };
+        (plan, vec![part])
     };
     let path = match &input.location {
         Location::File(path) => path,
@@ -76,28 +77,25 @@ pub fn plan_input(
         chunk::plan(path, start, end, chunk_bytes)
     });
     match planned {
-        Ok(ranges) => Plan {
-            parts: ranges
+        Ok(ranges) => (
+            plan,
+            ranges
                 .into_iter()
                 .enumerate()
                 .map(|(i, (s, e))| Part::Range {
-                    path: path.clone(),
                     start: s,
                     end: e,
                     at_input_start: i == 0 && start == 0,
                 })
                 .collect(),
-            first_line,
-            first_offset: start,
-        },
-        Err(e) => Plan {
-            parts: vec![Part::Unreadable(Warning::new(
+        ),
+        Err(e) => (
+            plan,
+            vec![Part::Unreadable(Box::new(Warning::new(
                 input.display.as_str(),
                 format!("cannot read: {}", crate::source::discover::describe_io(&e)),
-            ))],
-            first_line,
-            first_offset: start,
-        },
+            )))],
+        ),
     }
 }
 

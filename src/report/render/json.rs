@@ -11,6 +11,12 @@ pub fn render(report: &Report) -> String {
     s
 }
 
+/// Writes the JSON document straight into `out`.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
+}
+
 /// The NDJSON object of one event without its opening brace: the writer puts
 /// `{"type":"event","line":N,` before it once the line number is known.
 pub fn event_body(record: &EventRecord) -> String {

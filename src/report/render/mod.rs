@@ -34,6 +34,20 @@ pub fn render(report: &Report, format: Format, color: bool) -> String {
     }
 }
 
+/// Writes `report` in `format` to `out`. JSON is serialised straight into the writer, so a
+/// report of a hundred thousand inputs is not held twice in memory.
+pub fn write(
+    report: &Report,
+    format: Format,
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(report, out),
+        _ => out.write_all(render(report, format, color).as_bytes()),
+    }
+}
+
 /// A table in the house style of every report: condensed UTF-8 borders and no wrapping, so
 /// output does not depend on the terminal; ANSI styling only when `color`.
 pub fn new_table(color: bool) -> Table {
