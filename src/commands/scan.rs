@@ -1,7 +1,9 @@
 //! `linkdoctor scan`: turn the options into a scan job (limits, time window, state,
 //! `--installed` folders), run it, print the report, then save the state.
 
-use super::{catalog_with_warnings, exit_code, print_stdout, print_warnings, use_color};
+use super::{
+    catalog_with_warnings, exit_code, print_stdout, print_warnings, stdout_written, use_color,
+};
 use crate::cli::ScanArgs;
 use crate::pipeline::{self, Fatal, ScanJob};
 use crate::report::render::render;
@@ -106,8 +108,13 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         ..ScanJob::new(&paths, &catalog)
     })?;
     print_warnings(&report.warnings, out.quiet);
-    print_stdout(&render(&report, out.format, use_color(out.color)));
-    if let Some(state) = state {
+    // The state advances only once the whole report is written and flushed.
+    let written = stdout_written(print_stdout(&render(
+        &report,
+        out.format,
+        use_color(out.color),
+    )))?;
+    if written && let Some(state) = state {
         state.save()?;
     }
     Ok(exit_code(

@@ -6,6 +6,7 @@
 pub mod pairing;
 pub mod redact;
 pub mod render;
+pub mod sanitize;
 pub mod skew;
 
 use crate::model::{Product, Severity};
