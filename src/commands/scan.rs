@@ -12,6 +12,7 @@ use crate::scan::event::EventLimits;
 use crate::scan::window::{TimeWindow, parse_bound, zone_named};
 use crate::source::installed;
 use crate::source::limits::Limits;
+use crate::source::state::State;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -88,6 +89,13 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         window,
         ..ScanSettings::default()
     };
+    // One run at a time per state file, held until the state is saved.
+    let _state_lock = args
+        .state
+        .as_deref()
+        .map(State::lock)
+        .transpose()
+        .map_err(Fatal)?;
     let (report, state) = pipeline::run_incremental(ScanJob {
         warnings,
         threads: args.threads,
