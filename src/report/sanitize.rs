@@ -7,7 +7,9 @@
 //! Controls are shown as visible escapes, so the reader still sees that they were there:
 //! C0 controls and DEL as `\xNN` (ESC is `\x1b`, CR `\x0d`), C1 controls and the Unicode
 //! bidirectional and line-separator controls as `\u{NNNN}`. A backslash itself is left as
-//! it is. JSON and NDJSON need none of this: serde_json escapes every control character.
+//! it is. JSON and NDJSON: serde_json escapes C0 controls itself but writes DEL, C1 and the
+//! bidirectional controls raw, so [`json`] writes those as `\uNNNN` escapes (the same JSON
+//! value, nothing a terminal acts on).
 //!
 //! [`inline`] is for one-line texts (a cell, a path, a message): newlines are escaped too.
 //! [`block`] is for multi-line texts (a log sample): newlines are kept, a CR before a newline
@@ -64,6 +66,25 @@ pub fn block(text: &str) -> Cow<'_, str> {
     sanitize(text, true)
 }
 
+/// Serialised JSON (as serde_json writes it) with the characters serde_json leaves raw and
+/// a terminal may act on (DEL, C1, bidirectional and line-separator controls) written as
+/// `\uNNNN` escapes. They can only occur inside JSON strings, where the escape means the same
+/// character, so the document's value is unchanged.
+pub fn json(text: String) -> String {
+    if !text.contains(is_unsafe) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_unsafe(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +125,17 @@ mod tests {
             block("a\rforged\n\x1b]0;title\x07"),
             "a\\x0dforged\n\\x1b]0;title\\x07"
         );
+    }
+
+    #[test]
+    fn json_keeps_its_value() {
+        let value = serde_json::json!({"t": "a\u{9b}31m\x7f\u{202e}\x1b\n\u{2028}é"});
+        let text = json(value.to_string());
+        assert_eq!(text, r#"{"t":"a\u009b31m\u007f\u202e\u001b\n\u2028é"}"#);
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+        let plain = String::from(r#"{"a":"b"}"#);
+        assert_eq!(json(plain.clone()), plain);
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! JSON (one document) and NDJSON (one object per line) renderers.
+//! JSON (one document) and NDJSON (one object per line) renderers. serde_json escapes C0
+//! controls; the few others a terminal acts on are escaped by [`sanitize::json`].
 
 use crate::report::Report;
+use crate::report::sanitize;
 use serde_json::json;
 
 pub fn render(report: &Report) -> String {
@@ -8,7 +10,7 @@ pub fn render(report: &Report) -> String {
         json!({"error": format!("could not serialise the report: {e}")}).to_string()
     });
     s.push('\n');
-    s
+    sanitize::json(s)
 }
 
 pub fn render_ndjson(report: &Report) -> String {
@@ -36,5 +38,5 @@ pub fn render_ndjson(report: &Report) -> String {
         o.insert("type".into(), "summary".into());
     }
     push(v);
-    out
+    sanitize::json(out)
 }
