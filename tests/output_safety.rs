@@ -198,11 +198,17 @@ fn url_passwords_in_links_seen_from_both_ends() {
         "confluence-home/logs/atlassian-confluence.log",
         b"2024-03-05 07:52:10,205 WARN [http-nio-8090-exec-14] [oauth.serviceprovider.internal.OAuthProblemUtils] logOAuthProblem Problem encountered authenticating OAuth client for url \"http://admin:provLeak22@confluence-01.internal:8090/rest/api/content/1\", error was \"signature_invalid\", with parameters \"{oauth_problem=signature_invalid}\"\n",
     );
+    let (events, _) = scan(dir.path(), "ndjson", &["--no-redact"]);
+    assert!(
+        events.contains("consLeak21") && events.contains("provLeak22"),
+        "{events}"
+    );
     let (shown, _) = scan(dir.path(), "json", &["--no-redact"]);
     let v: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let links = v["links"].to_string();
     assert!(
-        v["links"].to_string().contains("consLeak21"),
-        "the fixture makes no link with the URL:\n{shown}"
+        links.contains("confluence.example.com") && links.contains("confluence-01.internal"),
+        "the fixture makes no link pair with both URLs:\n{shown}"
     );
     for format in FORMATS {
         let (stdout, stderr) = scan(dir.path(), format, &[]);
@@ -255,11 +261,28 @@ fn terminal_escapes_in_file_names_and_lines_are_shown_escaped() {
         assert_eq!(raw_controls(&stdout), Vec::<char>::new(), "{format} stdout");
         assert_eq!(raw_controls(&stderr), Vec::<char>::new(), "{format} stderr");
     }
-    // JSON and NDJSON escape control characters themselves.
+    // JSON and NDJSON escape control characters, and still parse.
     for format in ["json", "ndjson"] {
         let (stdout, _) = scan(dir.path(), format, &[]);
         assert!(stdout.contains("\\u001b]52;c;"), "{format}:\n{stdout}");
-        assert_eq!(raw_controls(&stdout), Vec::<char>::new(), "{format}");
+        assert!(
+            stdout.contains("\\u009b2J\\u007f\\u202e"),
+            "{format}:\n{stdout}"
+        );
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(
+            raw_controls(&lines.join(" ")),
+            Vec::<char>::new(),
+            "{format}"
+        );
+        let documents: Vec<&str> = if format == "json" {
+            vec![stdout.as_str()]
+        } else {
+            lines
+        };
+        for d in documents {
+            serde_json::from_str::<serde_json::Value>(d).expect("output parses");
+        }
     }
 }
 

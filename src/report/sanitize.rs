@@ -71,12 +71,15 @@ pub fn block(text: &str) -> Cow<'_, str> {
 /// `\uNNNN` escapes. They can only occur inside JSON strings, where the escape means the same
 /// character, so the document's value is unchanged.
 pub fn json(text: String) -> String {
-    if !text.contains(is_unsafe) {
+    // C0 controls are escaped by serde_json inside strings; outside them they are the
+    // document's own whitespace (pretty printing), and stay.
+    let raw_in_json = |c: char| c >= '\x7f' && is_unsafe(c);
+    if !text.contains(raw_in_json) {
         return text;
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
-        if is_unsafe(c) {
+        if raw_in_json(c) {
             let _ = write!(out, "\\u{:04x}", c as u32);
         } else {
             out.push(c);
@@ -134,6 +137,20 @@ mod tests {
         assert_eq!(text, r#"{"t":"a\u009b31m\u007f\u202e\u001b\n\u2028é"}"#);
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value);
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        let text = json(pretty.clone());
+        assert_eq!(
+            text,
+            pretty
+                .replace('\u{9b}', "\\u009b")
+                .replace('\x7f', "\\u007f")
+                .replace('\u{202e}', "\\u202e")
+                .replace('\u{2028}', "\\u2028")
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
         let plain = String::from(r#"{"a":"b"}"#);
         assert_eq!(json(plain.clone()), plain);
     }
