@@ -115,8 +115,9 @@ pub struct ScanArgs {
     /// are recognised.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
-    /// Worker threads (default: all cores). Output is the same whatever the number.
-    #[arg(long, short = 'j')]
+    /// Worker threads (default or 0: all cores; at most 4 per core and 256). Output is the
+    /// same whatever the number.
+    #[arg(long, short = 'j', value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Extra rule files or directories; a rule with a built-in id overrides it.
     #[arg(long = "rules", value_name = "DIR")]
@@ -171,6 +172,31 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(1u64 << shift))
         .ok_or_else(|| format!("not a size: '{s}' (use bytes or K, M, G, T: 64K, 100M, 8G)"))
+}
+
+/// Most worker threads `--threads` may ask for: 4 per core, at most 256. More only costs
+/// memory and start-up time (each scanning thread has its own read buffer).
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.saturating_mul(4).clamp(1, 256)
+}
+
+/// `--threads N` (0: all cores, as when not given); above [`max_threads`] it is lowered to
+/// that, with a note on stderr (the one place the option is checked, so the note is printed
+/// once, whatever --quiet says: it is about the command line, not the input).
+fn parse_threads(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a number of threads: '{s}'"))?;
+    let max = max_threads();
+    if n > max {
+        eprintln!(
+            "linkdoctor: --threads {n} is more than {max} (4 per core, at most 256): using {max}"
+        );
+        return Ok(max);
+    }
+    Ok(n)
 }
 
 fn parse_product(s: &str) -> Result<Product, String> {
@@ -252,4 +278,22 @@ pub struct SnapshotArgs {
     /// No messages on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_counts_are_capped() {
+        let max = max_threads();
+        assert!((1..=256).contains(&max));
+        assert_eq!(parse_threads("1"), Ok(1));
+        assert_eq!(parse_threads("0"), Ok(0));
+        assert_eq!(parse_threads(&max.to_string()), Ok(max));
+        assert_eq!(parse_threads("100000"), Ok(max));
+        assert_eq!(parse_threads(&usize::MAX.to_string()), Ok(max));
+        assert!(parse_threads("-3").is_err());
+        assert!(parse_threads("many").is_err());
+    }
 }

@@ -33,7 +33,12 @@ fn main() -> ExitCode {
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(e)) => {
-            eprintln!("linkdoctor: error: {e}");
+            // Errors name paths from the command line and the inputs: no raw controls.
+            let e = e.to_string();
+            eprintln!(
+                "linkdoctor: error: {}",
+                linkdoctor::report::sanitize::inline(&e)
+            );
             ExitCode::from(exit::FATAL)
         }
         // The panic hook has already said what happened.

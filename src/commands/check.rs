@@ -1,7 +1,7 @@
 //! `linkdoctor check` (configuration findings, optionally against a pre-upgrade baseline)
 //! and `linkdoctor snapshot` (save the settings an upgrade may lose).
 
-use super::{exit, exit_code, print_stdout, print_warnings, use_color};
+use super::{exit, exit_code, print_stdout, print_warnings, stdout_written, use_color};
 use crate::check::{self, CheckOptions, baseline, render::render};
 use crate::cli::{CheckArgs, SnapshotArgs};
 use crate::pipeline::Fatal;
@@ -16,7 +16,11 @@ pub fn run(args: &CheckArgs) -> Result<u8, Fatal> {
     })
     .map_err(Fatal)?;
     print_warnings(&report.warnings, out.quiet);
-    print_stdout(&render(&report, out.format, use_color(out.color)));
+    stdout_written(print_stdout(&render(
+        &report,
+        out.format,
+        use_color(out.color),
+    )))?;
     Ok(exit_code(
         report.summary.highest_severity,
         report.warnings.len(),

@@ -1,7 +1,9 @@
 //! `linkdoctor explain VALUE`: what an oauth_problem value, a rule id or a log error text
 //! means and what to do, offline, from the same catalog the scanner uses.
 
-use super::{catalog_with_warnings, exit, print_stdout, print_warnings, rules::show};
+use super::{
+    catalog_with_warnings, exit, print_stdout, print_warnings, rules::show, stdout_written,
+};
 use crate::cli::ExplainArgs;
 use crate::pipeline::Fatal;
 use crate::rules::Catalog;
@@ -57,6 +59,6 @@ pub fn run(args: &ExplainArgs) -> Result<u8, Fatal> {
             .collect();
         out.push_str(&format!("\nAlso related: {}\n", ids.join(", ")));
     }
-    print_stdout(&out);
+    stdout_written(print_stdout(&out))?;
     Ok(exit::OK)
 }

@@ -7,9 +7,11 @@ pub mod scan;
 
 use crate::cli::{ColorChoice, OutputArgs};
 use crate::model::Severity;
+use crate::pipeline::Fatal;
+use crate::report::sanitize;
 use crate::rules::{Catalog, RuleError, load_catalog};
 use crate::warning::Warning;
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 
 /// Exit codes of the program.
@@ -66,20 +68,36 @@ pub fn rule_error_warning(e: &RuleError) -> Warning {
     }
 }
 
-/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
-pub fn print_stdout(text: &str) {
+/// Writes `text` to stdout and flushes it. Every failure is returned, a closed pipe
+/// (`| head`, [`io::ErrorKind::BrokenPipe`]) included, so a caller with something to do only
+/// once the report is out (saving `--state`) knows it is not; [`stdout_written`] turns the
+/// result into the exit behaviour.
+pub fn print_stdout(text: &str) -> io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
-/// Prints warnings on stderr unless quiet.
+/// What a [`print_stdout`] result means for the command: `Ok(true)` the report is out;
+/// `Ok(false)` the reader closed the pipe (quiet: not an error, but nothing that depends on
+/// the report being read may follow); `Err` any other failure (full disk, I/O error), fatal.
+pub fn stdout_written(result: io::Result<()>) -> Result<bool, Fatal> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(Fatal(format!(
+            "cannot write the report to standard output: {e}"
+        ))),
+    }
+}
+
+/// Prints warnings on stderr unless quiet, with terminal controls in them shown escaped.
 pub fn print_warnings(warnings: &[Warning], quiet: bool) {
     if quiet {
         return;
     }
     for w in warnings {
-        eprintln!("linkdoctor: warning: {w}");
+        eprintln!("linkdoctor: warning: {}", sanitize::inline(&w.to_string()));
     }
 }

@@ -1,9 +1,13 @@
-//! `linkdoctor rules list|show|test|lint`: the catalog as a user sees it.
+//! `linkdoctor rules list|show|test|lint`: the catalog as a user sees it. `rules test` fails
+//! when a `--rules` file does not load (as well as when an example fails): passing on the
+//! built-in rules alone would hide the broken file. Rule texts may come from user files, so
+//! what is printed goes through [`sanitize`].
 
-use super::{catalog_with_warnings, exit, print_stdout, print_warnings};
+use super::{catalog_with_warnings, exit, print_stdout, print_warnings, stdout_written};
 use crate::cli::{RulesArgs, RulesCommand};
 use crate::pipeline::Fatal;
 use crate::report::render::new_table;
+use crate::report::sanitize;
 use crate::rulecheck::examples;
 use crate::rulecheck::lint::{self, LintLevel};
 use crate::rules::schema::ExampleSpec;
@@ -14,35 +18,46 @@ pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {
     match cmd {
         RulesCommand::List(args) => {
             let catalog = load(args);
-            print_stdout(&list(&catalog));
+            stdout_written(print_stdout(&list(&catalog)))?;
             Ok(exit::OK)
         }
         RulesCommand::Show { id, rules } => {
             let catalog = load(rules);
             match catalog.find(id) {
                 Some(r) => {
-                    print_stdout(&show(catalog.rule(r)));
+                    stdout_written(print_stdout(&show(catalog.rule(r))))?;
                     Ok(exit::OK)
                 }
                 None => Err(Fatal(format!(
-                    "no rule with id '{id}' (see `linkdoctor rules list`)"
+                    "no rule with id '{}' (see `linkdoctor rules list`)",
+                    sanitize::inline(id)
                 ))),
             }
         }
         RulesCommand::Test(args) => {
-            let catalog = load(args);
+            let (catalog, load_errors) = catalog_with_warnings(&args.rules);
             let (ran, failures) = examples::run_all(&catalog);
-            for f in &failures {
-                println!("FAIL {f}");
+            let mut out = String::new();
+            for w in &load_errors {
+                let _ = writeln!(out, "FAIL {}", sanitize::inline(&w.to_string()));
             }
-            println!(
+            for f in &failures {
+                let _ = writeln!(out, "FAIL {}", sanitize::block(&f.to_string()));
+            }
+            let _ = write!(
+                out,
                 "{} rules, {} examples: {} passed, {} failed",
                 catalog.rules().len(),
                 ran,
                 ran - failures.len(),
                 failures.len()
             );
-            Ok(if failures.is_empty() {
+            if !load_errors.is_empty() {
+                let _ = write!(out, "; {} rule file error(s)", load_errors.len());
+            }
+            out.push('\n');
+            stdout_written(print_stdout(&out))?;
+            Ok(if failures.is_empty() && load_errors.is_empty() {
                 exit::OK
             } else {
                 exit::FINDINGS
@@ -52,7 +67,7 @@ pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {
             let findings = lint::lint(&args.rules);
             let mut out = String::new();
             for f in &findings {
-                let _ = writeln!(out, "{f}");
+                let _ = writeln!(out, "{}", sanitize::block(&f.to_string()));
             }
             let count = |level| findings.iter().filter(|f| f.level == level).count();
             let errors = count(LintLevel::Error);
@@ -62,7 +77,7 @@ pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {
                 count(LintLevel::Warning),
                 count(LintLevel::Info)
             );
-            print_stdout(&out);
+            stdout_written(print_stdout(&out))?;
             Ok(if errors == 0 {
                 exit::OK
             } else {
@@ -94,17 +109,18 @@ fn list(catalog: &Catalog) -> String {
                 .join(", ")
         };
         t.add_row(vec![
-            r.id.clone(),
+            sanitize::inline(&r.id).into_owned(),
             r.category.name().to_string(),
             r.severity.name().to_string(),
             products,
-            r.title.clone(),
+            sanitize::inline(&r.title).into_owned(),
         ]);
     }
     format!("{t}\n{} rules\n", catalog.rules().len())
 }
 
-/// A rule in full, as `rules show` and `explain` print it.
+/// A rule in full, as `rules show` and `explain` print it; terminal controls in the rule's
+/// texts are shown escaped.
 pub fn show(r: &Rule) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "{} ({})", r.title, r.id);
@@ -146,7 +162,7 @@ pub fn show(r: &Rule) -> String {
     for ex in &r.examples_no_match {
         let _ = writeln!(o, "{}", example_line(ex));
     }
-    o
+    sanitize::block(&o).into_owned()
 }
 
 /// One example as `show` prints it: its product (if tagged) and its first line.

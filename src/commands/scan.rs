@@ -1,15 +1,17 @@
 //! `linkdoctor scan`: turn the options into a scan job (limits, time window, state,
 //! `--installed` folders), run it, print the report, then save the state.
 
-use super::{catalog_with_warnings, exit_code, print_warnings, use_color};
+use super::{catalog_with_warnings, exit_code, print_warnings, stdout_written, use_color};
 use crate::cli::ScanArgs;
 use crate::pipeline::{self, Fatal, ScanJob};
 use crate::report::render::{self, Format};
+use crate::report::sanitize;
 use crate::scan::ScanSettings;
 use crate::scan::event::EventLimits;
 use crate::scan::window::{TimeWindow, parse_bound, zone_named};
 use crate::source::installed;
 use crate::source::limits::Limits;
+use crate::source::state::State;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 
@@ -52,12 +54,15 @@ fn scan_paths(args: &ScanArgs, quiet: bool) -> Result<Vec<String>, Fatal> {
                 return Err(Fatal(msg));
             }
             if !quiet {
-                eprintln!("linkdoctor: {msg}");
+                eprintln!("linkdoctor: {}", sanitize::inline(&msg));
             }
         }
         for f in &found {
             if !quiet {
-                eprintln!("linkdoctor: --installed: found {}", f.describe());
+                eprintln!(
+                    "linkdoctor: --installed: found {}",
+                    sanitize::inline(&f.describe())
+                );
             }
             paths.extend(f.log_dirs.iter().map(|d| d.display().to_string()));
         }
@@ -86,6 +91,13 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         window,
         ..ScanSettings::default()
     };
+    // One run at a time per state file, held until the state is saved.
+    let _state_lock = args
+        .state
+        .as_deref()
+        .map(State::lock)
+        .transpose()
+        .map_err(Fatal)?;
     let mut stdout = BufWriter::new(std::io::stdout());
     let stream_events = out.format == Format::Ndjson;
     let job = ScanJob {
@@ -114,26 +126,11 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
     print_warnings(&report.warnings, out.quiet);
     let written = render::write(&report, out.format, use_color(out.color), &mut stdout)
         .and_then(|()| stdout.flush());
-    // The state advances only once the whole report is out: events not delivered are read
-    // again next time.
-    match outcome.write_error.map_or(written, Err) {
-        Ok(()) => {
-            if let Some(state) = outcome.state {
-                state.save()?;
-            }
-        }
-        // `| head`: the reader has what it wanted; say nothing, keep the state as it was.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => {
-            return Err(Fatal(format!(
-                "cannot write the report: {e}{}",
-                if outcome.state.is_some() {
-                    "; the state file was left as it was"
-                } else {
-                    ""
-                }
-            )));
-        }
+    // The state advances only once the whole report (the streamed events too) is written
+    // and flushed: events not delivered are read again next time.
+    let written = stdout_written(outcome.write_error.map_or(written, Err))?;
+    if written && let Some(state) = outcome.state {
+        state.save()?;
     }
     Ok(exit_code(
         report.summary.highest_severity,

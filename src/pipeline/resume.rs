@@ -57,10 +57,7 @@ impl Incremental {
         Incremental {
             probes,
             resumes,
-            new_state: State {
-                version: 1,
-                ..Default::default()
-            },
+            new_state: State::default(),
         }
     }
 
@@ -75,22 +72,9 @@ impl Incremental {
         let Some(probe) = self.probes[i].take() else {
             return;
         };
-        let offset = start.saturating_add(bytes);
-        let len = probe
-            .head
-            .len()
-            .min(usize::try_from(offset).unwrap_or(usize::MAX));
         self.new_state.files.insert(
             probe.path.clone(),
-            FileState {
-                device: probe.device,
-                inode: probe.inode,
-                size: probe.decoded_size.unwrap_or(offset),
-                offset,
-                line: first_line.saturating_add(lines),
-                fingerprint: state::fingerprint(&probe.head[..len]),
-                fingerprint_len: len as u64,
-            },
+            FileState::read_to(&probe, start, bytes, first_line, lines),
         );
     }
 

@@ -10,6 +10,7 @@ pub mod bounded;
 pub mod pairing;
 pub mod redact;
 pub mod render;
+pub mod sanitize;
 pub mod skew;
 
 use crate::model::{LogTime, Product, Role, Severity};

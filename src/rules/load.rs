@@ -183,22 +183,13 @@ pub fn user_files(path: &Path) -> (Vec<LoadedFile>, Vec<RuleError>) {
     (files, errors)
 }
 
+/// A user rule file's text: only a regular file (a FIFO is refused, not waited on; a device
+/// such as `/dev/zero` is refused, not read until memory runs out) of at most
+/// [`MAX_RULE_FILE_BYTES`], in UTF-8.
 fn read_limited(p: &Path) -> Result<String, RuleError> {
     let name = p.display().to_string();
-    let meta =
-        std::fs::metadata(p).map_err(|e| RuleError::file(&name, format!("cannot read: {e}")))?;
-    if meta.len() > MAX_RULE_FILE_BYTES {
-        return Err(RuleError::file(
-            &name,
-            format!(
-                "rule file is {} bytes, larger than the {} byte limit",
-                meta.len(),
-                MAX_RULE_FILE_BYTES
-            ),
-        ));
-    }
-    let bytes =
-        std::fs::read(p).map_err(|e| RuleError::file(&name, format!("cannot read: {e}")))?;
+    let bytes = crate::source::state::read_regular_file(p, MAX_RULE_FILE_BYTES)
+        .map_err(|e| RuleError::file(&name, format!("cannot read rule file: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         RuleError::file(
             &name,

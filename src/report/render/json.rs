@@ -1,47 +1,108 @@
-//! JSON (one document) and NDJSON (one object per line) renderers.
+//! JSON (one document) and NDJSON (one object per line) renderers. serde_json escapes C0
+//! controls in strings; the few others a terminal acts on (DEL, C1, bidirectional and line
+//! separator controls) are escaped as `\uNNNN` by [`SafeFormatter`] as the JSON is written,
+//! so documents stream straight to the output and are never held whole in memory.
 
-use crate::report::{EventRecord, Report};
-use serde_json::json;
+use crate::report::{EventRecord, Report, sanitize};
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
+use std::io::{self, Write};
 
+/// A serde_json formatter that writes the characters serde_json leaves raw in strings and a
+/// terminal may act on as `\uNNNN` escapes (the same JSON value); everything else is the
+/// inner formatter's (pretty or compact).
+struct SafeFormatter<F>(F);
+
+impl<F: Formatter> Formatter for SafeFormatter<F> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        writer.write_all(sanitize::json(fragment.to_string()).as_bytes())
+    }
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// Serialises `value` into `out` through [`SafeFormatter`] over `formatter`.
+fn write_safe<F: Formatter>(
+    value: &impl Serialize,
+    formatter: F,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, SafeFormatter(formatter));
+    value.serialize(&mut ser).map_err(io::Error::other)
+}
+
+/// One line of compact, safe JSON.
+fn compact_line(value: &impl Serialize) -> String {
+    let mut buf = Vec::new();
+    if write_safe(value, CompactFormatter, &mut buf).is_err() {
+        buf = b"{}".to_vec();
+    }
+    String::from_utf8(buf).unwrap_or_else(|_| "{}".to_string())
+}
+
+/// The JSON document as a string.
 pub fn render(report: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|e| {
-        json!({"error": format!("could not serialise the report: {e}")}).to_string()
-    });
-    s.push('\n');
-    s
+    let mut buf = Vec::new();
+    let _ = write(report, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 /// Writes the JSON document straight into `out`.
-pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::other)?;
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_safe(report, PrettyFormatter::new(), &mut *out)?;
     out.write_all(b"\n")
 }
 
 /// The NDJSON object of one event without its opening brace: the writer puts
 /// `{"type":"event","line":N,` before it once the line number is known.
 pub fn event_body(record: &EventRecord) -> String {
-    let json = serde_json::to_string(record).unwrap_or_else(|_| "{}".to_string());
+    let json = compact_line(record);
     json.strip_prefix('{').unwrap_or(&json).to_string()
+}
+
+/// `value` as one NDJSON line with `"type":kind` first.
+fn typed_line(kind: &str, value: &impl Serialize) -> String {
+    let json = compact_line(value);
+    let body = json.strip_prefix('{').unwrap_or(&json);
+    let sep = if body.starts_with('}') { "" } else { "," };
+    format!("{{\"type\":\"{kind}\"{sep}{body}\n")
 }
 
 /// The NDJSON lines after the events: every warning, then the summary.
 pub fn render_ndjson_tail(report: &Report) -> String {
     let mut out = String::new();
-    let mut push = |v: serde_json::Value| {
-        out.push_str(&v.to_string());
-        out.push('\n');
-    };
     for w in &report.warnings {
-        let mut v = serde_json::to_value(w).unwrap_or_default();
-        if let Some(o) = v.as_object_mut() {
-            o.insert("type".into(), "warning".into());
-        }
-        push(v);
+        out.push_str(&typed_line("warning", w));
     }
-    let mut v = serde_json::to_value(&report.summary).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        o.insert("type".into(), "summary".into());
-    }
-    push(v);
+    out.push_str(&typed_line("summary", &report.summary));
     out
 }

@@ -1,11 +1,16 @@
-//! Markdown renderer, for pasting into a support ticket.
+//! Markdown renderer, for pasting into a support ticket. Texts from the input and from user
+//! rules go through [`sanitize`](crate::report::sanitize) (Markdown is often viewed in a
+//! terminal first).
 
 use super::{human_bytes, line_list};
 use crate::report::Report;
+use crate::report::sanitize::{block, inline as clean};
 use std::fmt::Write;
 
+/// `s` on one line of a table cell or list item: pipes escaped, newlines made spaces,
+/// other controls shown escaped.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    clean(&s.replace('|', "\\|").replace('\n', " ")).into_owned()
 }
 
 pub fn render(r: &Report) -> String {
@@ -35,7 +40,7 @@ pub fn render(r: &Report) -> String {
                 "| {} | {} | `{}` | {} | {} | {} | {} |",
                 f.severity,
                 cell(&f.title),
-                f.rule,
+                cell(&f.rule),
                 f.count,
                 products.join(", "),
                 f.first_seen.map(|t| t.to_string()).unwrap_or_default(),
@@ -53,7 +58,7 @@ pub fn render(r: &Report) -> String {
             let causes: Vec<String> = n
                 .causes
                 .iter()
-                .map(|(rule, count)| format!("`{rule}` ({count})"))
+                .map(|(rule, count)| format!("`{}` ({count})", cell(rule)))
                 .collect();
             let _ = writeln!(
                 o,
@@ -68,55 +73,58 @@ pub fn render(r: &Report) -> String {
     }
     for (i, f) in r.findings.iter().enumerate() {
         let group = match (r.group_by.heading(), &f.group) {
-            (Some(h), Some(g)) => format!(" [{}: {}]", h.to_lowercase(), g),
+            (Some(h), Some(g)) => format!(" [{}: {}]", h.to_lowercase(), cell(g)),
             _ => String::new(),
         };
         let _ = writeln!(
             o,
             "## {}.{group} {} (`{}`, {})\n",
             i + 1,
-            f.title,
-            f.rule,
+            cell(&f.title),
+            cell(&f.rule),
             f.severity
         );
-        let _ = writeln!(o, "**Cause.** {}\n", f.cause);
+        let _ = writeln!(o, "**Cause.** {}\n", clean(&f.cause));
         for fact in &f.facts {
-            let _ = writeln!(o, "**Finding.** {fact}\n");
+            let _ = writeln!(o, "**Finding.** {}\n", clean(fact));
         }
         for (key, vals) in &f.values {
-            let list: Vec<String> = vals.iter().map(|(v, n)| format!("`{v}` ({n})")).collect();
-            let _ = writeln!(o, "**{key}:** {}\n", list.join(", "));
+            let list: Vec<String> = vals
+                .iter()
+                .map(|(v, n)| format!("`{}` ({n})", cell(v)))
+                .collect();
+            let _ = writeln!(o, "**{}:** {}\n", cell(key), list.join(", "));
         }
         if !f.nodes.is_empty() {
-            let _ = writeln!(o, "**Nodes:** {}\n", f.nodes.join(", "));
+            let _ = writeln!(o, "**Nodes:** {}\n", cell(&f.nodes.join(", ")));
         }
         let _ = writeln!(o, "**Evidence:**\n");
         for file in &f.files {
             let _ = writeln!(
                 o,
                 "- `{}`: {}",
-                file.path,
+                cell(&file.path),
                 line_list(&file.lines, file.count)
             );
         }
         let _ = writeln!(o, "\n**What to do:**\n");
         for (n, step) in f.remediation.iter().enumerate() {
-            let _ = writeln!(o, "{}. {}", n + 1, step);
+            let _ = writeln!(o, "{}. {}", n + 1, clean(step.trim()));
         }
         if !f.also_matched.is_empty() {
             let list: Vec<String> = f
                 .also_matched
                 .iter()
-                .map(|a| format!("`{}` ({})", a.rule, a.count))
+                .map(|a| format!("`{}` ({})", cell(&a.rule), a.count))
                 .collect();
             let _ = writeln!(o, "\nAlso matched: {}", list.join(", "));
         }
         if !f.references.is_empty() {
-            let _ = writeln!(o, "\nReferences: {}", f.references.join("; "));
+            let _ = writeln!(o, "\nReferences: {}", cell(&f.references.join("; ")));
         }
         if let Some(sample) = &f.sample {
-            let _ = writeln!(o, "\nSample (`{}:{}`):\n", sample.path, sample.line);
-            let _ = writeln!(o, "```\n{}\n```", sample.text.replace("```", "'''"));
+            let _ = writeln!(o, "\nSample (`{}:{}`):\n", cell(&sample.path), sample.line);
+            let _ = writeln!(o, "```\n{}\n```", block(&sample.text.replace("```", "'''")));
         }
         let _ = writeln!(o);
     }

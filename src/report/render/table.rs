@@ -1,9 +1,12 @@
 //! The default, human-readable renderer: a summary table of causes (comfy-table), then one
-//! section per cause with what it means, where it was seen, what to do and a sample.
+//! section per cause with what it means, where it was seen, what to do and a sample. Every
+//! text that comes from the input or from user rules goes through [`sanitize`] first, so no
+//! terminal escape from a log line or file name reaches the terminal.
 
 use super::{human_bytes, line_list, new_table, severity_cell};
 use crate::model::Severity;
 use crate::report::Report;
+use crate::report::sanitize::inline as clean;
 use comfy_table::Cell;
 use std::fmt::Write;
 
@@ -78,11 +81,11 @@ pub fn render(r: &Report, color: bool) -> String {
             let sev = severity_cell(f.severity, color);
             let mut row = vec![Cell::new(i + 1)];
             if group.is_some() {
-                row.push(Cell::new(f.group.as_deref().unwrap_or("-")));
+                row.push(Cell::new(clean(f.group.as_deref().unwrap_or("-"))));
             }
             row.extend([
                 sev,
-                Cell::new(format!("{}\n{}", f.title, f.rule)),
+                Cell::new(format!("{}\n{}", clean(&f.title), clean(&f.rule))),
                 Cell::new(f.count),
                 Cell::new(products.join(", ")),
                 Cell::new(
@@ -108,10 +111,10 @@ pub fn render(r: &Report, color: bool) -> String {
             let causes: Vec<String> = n
                 .causes
                 .iter()
-                .map(|(rule, count)| format!("{rule} ({count})"))
+                .map(|(rule, count)| format!("{} ({count})", clean(rule)))
                 .collect();
             t.add_row(vec![
-                Cell::new(&n.node),
+                Cell::new(clean(&n.node)),
                 Cell::new(products.join(", ")),
                 Cell::new(n.events),
                 Cell::new(causes.join("\n")),
@@ -123,54 +126,57 @@ pub fn render(r: &Report, color: bool) -> String {
         let group = f
             .group
             .as_ref()
-            .map(|g| format!(" [{}]", g))
+            .map(|g| format!(" [{}]", clean(g)))
             .unwrap_or_default();
         let _ = writeln!(
             o,
             "\n[{}]{group} {} {} ({}) - {} event{}",
             i + 1,
             st.severity(f.severity),
-            st.bold(&f.title),
-            f.rule,
+            st.bold(&clean(&f.title)),
+            clean(&f.rule),
             f.count,
             if f.count == 1 { "" } else { "s" }
         );
-        let _ = writeln!(o, "    Cause: {}", f.cause);
+        let _ = writeln!(o, "    Cause: {}", clean(&f.cause));
         for fact in &f.facts {
-            let _ = writeln!(o, "    Finding: {fact}");
+            let _ = writeln!(o, "    Finding: {}", clean(fact));
         }
         for (key, vals) in &f.values {
-            let list: Vec<String> = vals.iter().map(|(v, n)| format!("{v} ({n})")).collect();
-            let _ = writeln!(o, "    {key}: {}", list.join(", "));
+            let list: Vec<String> = vals
+                .iter()
+                .map(|(v, n)| format!("{} ({n})", clean(v)))
+                .collect();
+            let _ = writeln!(o, "    {}: {}", clean(key), list.join(", "));
         }
         if !f.nodes.is_empty() {
-            let _ = writeln!(o, "    Nodes: {}", f.nodes.join(", "));
+            let _ = writeln!(o, "    Nodes: {}", clean(&f.nodes.join(", ")));
         }
         let _ = writeln!(o, "    Seen in:");
         for file in &f.files {
             let _ = writeln!(
                 o,
                 "      {} {}",
-                file.path,
+                clean(&file.path),
                 line_list(&file.lines, file.count)
             );
         }
         let _ = writeln!(o, "    What to do:");
         for (n, step) in f.remediation.iter().enumerate() {
-            let _ = writeln!(o, "      {}. {}", n + 1, step);
+            let _ = writeln!(o, "      {}. {}", n + 1, clean(step.trim()));
         }
         if !f.also_matched.is_empty() {
             let list: Vec<String> = f
                 .also_matched
                 .iter()
-                .map(|a| format!("{} ({})", a.rule, a.count))
+                .map(|a| format!("{} ({})", clean(&a.rule), a.count))
                 .collect();
             let _ = writeln!(o, "    Also matched: {}", list.join(", "));
         }
         if let Some(sample) = &f.sample {
-            let _ = writeln!(o, "    Sample ({}:{}):", sample.path, sample.line);
+            let _ = writeln!(o, "    Sample ({}:{}):", clean(&sample.path), sample.line);
             for line in sample.text.lines().take(12) {
-                let _ = writeln!(o, "      {}", st.dim(&format!("| {line}")));
+                let _ = writeln!(o, "      {}", st.dim(&format!("| {}", clean(line))));
             }
             let n = sample.text.lines().count();
             if n > 12 {
@@ -186,16 +192,16 @@ pub fn render(r: &Report, color: bool) -> String {
         let _ = writeln!(o, "\n{}", st.bold("Links seen from both ends:"));
         for link in &r.links {
             let (heading, notes) = super::describe_link(link);
-            let _ = writeln!(o, "  {heading}");
+            let _ = writeln!(o, "  {}", clean(&heading));
             for note in notes {
-                let _ = writeln!(o, "    - {note}");
+                let _ = writeln!(o, "    - {}", clean(&note));
             }
         }
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(o, "\n{}", st.bold("Warnings:"));
         for w in &r.warnings {
-            let _ = writeln!(o, "  {w}");
+            let _ = writeln!(o, "  {}", clean(&w.to_string()));
         }
     }
     o
