@@ -19,6 +19,9 @@ impl<F: Formatter> Formatter for SafeFormatter<F> {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        if fragment.bytes().all(|b| b < 0x7f) {
+            return writer.write_all(fragment.as_bytes());
+        }
         writer.write_all(sanitize::json(fragment.to_string()).as_bytes())
     }
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
