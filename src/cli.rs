@@ -155,6 +155,20 @@ pub struct LimitArgs {
     pub chunk_bytes: u64,
 }
 
+impl LimitArgs {
+    /// The decompression limits these flags set (the zip and gzip ones; `scan` alone uses
+    /// the event and chunk sizes).
+    pub fn limits(&self) -> crate::source::limits::Limits {
+        crate::source::limits::Limits {
+            max_total_bytes: self.max_total_bytes,
+            max_member_bytes: self.max_member_bytes,
+            max_ratio: self.max_ratio.max(1),
+            max_depth: self.max_depth.max(1),
+            max_nested_zip_bytes: self.max_nested_zip_bytes,
+        }
+    }
+}
+
 /// `65536`, `64K`, `100M`, `8G`, `1T` (binary multiples).
 fn parse_bytes(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -216,9 +230,16 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Install directories, home directories (or folders holding both) and support zips.
+    /// Install directories, home directories (or folders holding both), support zips (a zip
+    /// of node support zips too), or a single server.xml, bitbucket.properties or Fisheye
+    /// config.xml.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// The product of inputs whose path and contents do not name one (a lone server.xml, a
+    /// folder such as /srv/app holding conf/server.xml, a support zip without logs);
+    /// stash and crucible are accepted.
+    #[arg(long, value_parser = parse_product)]
+    pub product: Option<Product>,
     /// The base URL users and linked applications use: `URL` for all products, or
     /// `product=URL` (repeatable). Otherwise a support zip's application.xml, Fisheye's
     /// site-url or the --baseline snapshot supplies it.
@@ -229,14 +250,20 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// Install directories, home directories (or folders holding both) and support zips.
+    /// Install directories, home directories (or folders holding both), support zips, or a
+    /// single server.xml, bitbucket.properties or Fisheye config.xml.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// The product of inputs whose path and contents do not name one.
+    #[arg(long, value_parser = parse_product)]
+    pub product: Option<Product>,
     /// Where to write the snapshot (JSON).
     #[arg(long, short, value_name = "FILE")]
     pub out: PathBuf,
@@ -252,4 +279,6 @@ pub struct SnapshotArgs {
     /// No messages on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
