@@ -112,7 +112,12 @@ fn read_small(path: &Path) -> Option<String> {
     disk::read_text(path, MAX_SMALL_FILE_BYTES).ok()
 }
 
-fn push_file(files: &mut Vec<ConfigFile>, path: &Path, role: Role, warnings: &mut Vec<Warning>) {
+/// Loads the file at `path` when it exists, with the role its name gives it
+/// ([`config_role_of`], the table support zips use too).
+fn push_file(files: &mut Vec<ConfigFile>, path: &Path, warnings: &mut Vec<Warning>) {
+    let Some(role) = config_role_of(&path.to_string_lossy()) else {
+        return;
+    };
     // Present but not a regular file (a FIFO, a device): a warning from the reader.
     if fs::metadata(path).is_ok()
         && let Some(text) = read_text(path, warnings)
@@ -328,19 +333,13 @@ fn load_install(
     } else {
         dir.to_path_buf()
     };
-    push_file(
-        &mut files,
-        &tomcat.join("conf/server.xml"),
-        Role::InstallServerXml,
-        warnings,
-    );
+    push_file(&mut files, &tomcat.join("conf/server.xml"), warnings);
     for script in ["bin/setenv.sh", "bin/setenv.bat", "bin/_start-webapp.sh"] {
-        push_file(&mut files, &tomcat.join(script), Role::JvmScript, warnings);
+        push_file(&mut files, &tomcat.join(script), warnings);
     }
     push_file(
         &mut files,
         &dir.join(webapp).join("WEB-INF/classes/seraph-config.xml"),
-        Role::AuthConfig,
         warnings,
     );
     files
@@ -351,15 +350,9 @@ fn load_bitbucket_home(dir: &Path, warnings: &mut Vec<Warning>) -> Vec<ConfigFil
     push_file(
         &mut files,
         &dir.join("shared/bitbucket.properties"),
-        Role::BitbucketProperties,
         warnings,
     );
-    push_file(
-        &mut files,
-        &dir.join("shared/server.xml"),
-        Role::SharedServerXml,
-        warnings,
-    );
+    push_file(&mut files, &dir.join("shared/server.xml"), warnings);
     files
 }
 
@@ -623,12 +616,7 @@ fn assemble(found: Vec<Found>, warnings: &mut Vec<Warning>) -> Vec<Located> {
             DirKind::BitbucketHome { stash } => bb_homes.push((f.dir, stash)),
             DirKind::FisheyeInst => {
                 let mut files = Vec::new();
-                push_file(
-                    &mut files,
-                    &f.dir.join("config.xml"),
-                    Role::FisheyeConfig,
-                    warnings,
-                );
+                push_file(&mut files, &f.dir.join("config.xml"), warnings);
                 out.push(Located {
                     product: Product::Fisheye,
                     stash: false,
