@@ -88,6 +88,12 @@ fn folder_naming_no_product_needs_product_flag() {
             .contains("no server.xml, bitbucket.properties or config.xml under"),
         "{report}"
     );
+    assert!(
+        warning_texts(&report)
+            .iter()
+            .any(|w| w.contains("srv/wiki: holds conf/server.xml") && w.contains("--product")),
+        "{report}"
+    );
     let (code, report) = check(&[&wiki], &["--product", "confluence"]);
     assert_eq!(report["instances"][0]["product"], "confluence", "{report}");
     assert!(ids(&report).contains(&"proxy-name-without-port".to_string()));

@@ -408,6 +408,11 @@ fn walk(
                 kind,
             });
             it.skip_current_dir();
+        } else if entry.path().join("conf/server.xml").is_file() {
+            warnings.push(Warning::new(
+                entry.path().display().to_string(),
+                "holds conf/server.xml, but neither an install marker nor its path names the product: pass --product",
+            ));
         }
     }
     looked_at
@@ -465,24 +470,22 @@ fn root_of_file(path: &Path) -> PathBuf {
     parent.to_path_buf()
 }
 
-/// A `server.xml`, `bitbucket.properties` or Fisheye `config.xml` given by itself.
-fn single_file(path: &Path, reading: &Reading, warnings: &mut Vec<Warning>) -> Option<Located> {
+/// A `server.xml`, `bitbucket.properties` or Fisheye `config.xml` given by itself; the
+/// error says why it was not read.
+fn single_file(path: &Path, reading: &Reading) -> Result<Located, String> {
     let shown = path.display().to_string();
     let role = config_role_of(&shown).filter(|r| r.is_web_config());
     let Some(role) = role else {
-        warnings.push(Warning::new(
-            shown,
-            "not a support zip, a directory, nor a server.xml, bitbucket.properties or Fisheye config.xml",
-        ));
-        return None;
+        return Err(
+            "not a support zip, a directory, nor a server.xml, bitbucket.properties or Fisheye config.xml"
+                .into(),
+        );
     };
-    let text = read_text(path, warnings)?;
+    let text = disk::read_text(path, MAX_CONFIG_BYTES)?;
     if role == Role::FisheyeConfig && !looks_like_fisheye_config(&text) {
-        warnings.push(Warning::new(
-            shown,
-            "this config.xml has no <web-server> element: not a Fisheye/Crucible config.xml",
-        ));
-        return None;
+        return Err(
+            "this config.xml has no <web-server> element: not a Fisheye/Crucible config.xml".into(),
+        );
     }
     let root = root_of_file(path);
     let product = reading
@@ -490,16 +493,15 @@ fn single_file(path: &Path, reading: &Reading, warnings: &mut Vec<Warning>) -> O
         .or_else(|| role.product())
         .or_else(|| product_of_folder(&root.to_string_lossy()));
     let Some(product) = product else {
-        warnings.push(Warning::new(
-            shown,
-            "cannot tell which product this server.xml belongs to (no product name in its path): pass --product",
-        ));
-        return None;
+        return Err(
+            "cannot tell which product this server.xml belongs to (no product name in its path): pass --product"
+                .into(),
+        );
     };
     let version = (role == Role::InstallServerXml)
         .then(|| install_version(&root, webapp_of(product)))
         .flatten();
-    Some(Located {
+    Ok(Located {
         product,
         stash: shown.to_ascii_lowercase().contains("stash"),
         roots: vec![root.display().to_string()],
@@ -559,12 +561,15 @@ pub fn locate(paths: &[PathBuf], reading: &Reading, warnings: &mut Vec<Warning>)
                     looked_at.push(format!("{shown} (support zip)"));
                 }
             } else {
-                match single_file(path, reading, warnings) {
-                    Some(l) => {
+                match single_file(path, reading) {
+                    Ok(l) => {
                         looked_at.push(format!("{shown} (configuration file)"));
                         located.push(l);
                     }
-                    None => looked_at.push(format!("{shown}: not read (see the warnings)")),
+                    Err(why) => {
+                        looked_at.push(format!("{shown}: {why}"));
+                        warnings.push(Warning::new(shown, why));
+                    }
                 }
             }
         } else {
@@ -738,6 +743,63 @@ mod tests {
             Some("3.7.1")
         );
         assert_eq!(major_minor("x"), None);
+    }
+
+    #[test]
+    fn roots_of_files_given_alone() {
+        assert_eq!(
+            root_of_file(Path::new("/opt/atlassian/jira/conf/server.xml")),
+            Path::new("/opt/atlassian/jira")
+        );
+        assert_eq!(
+            root_of_file(Path::new("/opt/crowd/apache-tomcat/conf/server.xml")),
+            Path::new("/opt/crowd")
+        );
+        assert_eq!(
+            root_of_file(Path::new("/var/bb/shared/bitbucket.properties")),
+            Path::new("/var/bb")
+        );
+        assert_eq!(
+            root_of_file(Path::new("/srv/fecru/config.xml")),
+            Path::new("/srv/fecru")
+        );
+    }
+
+    #[test]
+    fn folders_named_by_path_or_product_flag() {
+        let t = tempfile::tempdir().unwrap();
+        let jira = t.path().join("opt/atlassian/jira");
+        fs::create_dir_all(jira.join("conf")).unwrap();
+        fs::write(jira.join("conf/server.xml"), "<Server/>").unwrap();
+        let crowd = t.path().join("crowd");
+        fs::create_dir_all(crowd.join("apache-tomcat/conf")).unwrap();
+        fs::write(crowd.join("apache-tomcat/conf/server.xml"), "<Server/>").unwrap();
+        let app = t.path().join("srv/app");
+        fs::create_dir_all(app.join("conf")).unwrap();
+        fs::write(app.join("conf/server.xml"), "<Server/>").unwrap();
+        assert!(matches!(
+            classify_dir(&jira, None),
+            Some(DirKind::Install {
+                product: Product::Jira,
+                ..
+            })
+        ));
+        assert!(matches!(
+            classify_dir(&crowd, None),
+            Some(DirKind::Install {
+                product: Product::Crowd,
+                ..
+            })
+        ));
+        assert_eq!(classify_dir(&app, None), None);
+        assert!(matches!(
+            classify_dir(&app, Some(Product::Bamboo)),
+            Some(DirKind::Install {
+                product: Product::Bamboo,
+                ..
+            })
+        ));
+        assert_eq!(classify_dir(t.path(), None), None);
     }
 
     #[test]
