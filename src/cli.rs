@@ -127,8 +127,8 @@ pub struct ScanArgs {
     pub output: OutputArgs,
 }
 
-/// Resource limits of `scan`. Passing one stops reading that member or stream with a
-/// warning; the rest of the scan goes on.
+/// Resource limits of `scan` and `check` (the same flags for both). Passing one stops
+/// reading that member or stream with a warning; the rest goes on.
 #[derive(Debug, Args, Clone)]
 pub struct LimitArgs {
     /// Decompressed bytes over all zip members and gzip streams of the scan.
@@ -147,7 +147,7 @@ pub struct LimitArgs {
     /// Largest zip nested in a zip that is read into memory (a zip needs random access).
     #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_bytes)]
     pub max_nested_zip_bytes: u64,
-    /// Longest event (a head line and its stack trace) kept whole, in bytes.
+    /// Longest event (a head line and its stack trace) kept whole, in bytes (`scan` only).
     #[arg(long, value_name = "BYTES", default_value = "64K", value_parser = parse_bytes)]
     pub max_event_bytes: u64,
     /// Plain files over twice this size are split into chunks scanned in parallel.
