@@ -119,11 +119,6 @@ pub fn jvm_time_zone(text: &str) -> Option<SystemProperty> {
     system_property(text, "user.timezone")
 }
 
-/// Is `name` a time zone this program (and a JVM) knows?
-pub fn is_known_zone(name: &str) -> bool {
-    valid_zone(name).is_some()
-}
-
 fn from_jvm_text(text: &str) -> NodeInfo {
     let node = [
         "jira.node.id",
@@ -313,8 +308,6 @@ mod tests {
             jvm_time_zone("-Duser.timezone=Europe/Berln").unwrap().value,
             "Europe/Berln"
         );
-        assert!(!is_known_zone("Europe/Berln"));
-        assert!(is_known_zone("Europe/Berlin"));
         // An invalid zone is not the node's zone.
         assert_eq!(
             from_application_xml("<x>-Duser.timezone=Nowhere/X</x>").time_zone,
