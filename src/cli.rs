@@ -235,8 +235,9 @@ pub struct CheckArgs {
     /// config.xml.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// The product of inputs whose path and contents do not name one (a lone server.xml, a
-    /// folder such as /srv/app holding conf/server.xml, a support zip without logs);
+    /// The product of inputs named by nothing but their path, or by nothing at all: a lone
+    /// server.xml, a folder holding conf/server.xml without an install marker, a support zip
+    /// without logs. It wins over the path, not over install markers or file contents;
     /// stash and crucible are accepted.
     #[arg(long, value_parser = parse_product)]
     pub product: Option<Product>,
@@ -261,7 +262,8 @@ pub struct SnapshotArgs {
     /// single server.xml, bitbucket.properties or Fisheye config.xml.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// The product of inputs whose path and contents do not name one.
+    /// The product of inputs named by nothing but their path, or by nothing at all (as for
+    /// `check`).
     #[arg(long, value_parser = parse_product)]
     pub product: Option<Product>,
     /// Where to write the snapshot (JSON).

@@ -136,6 +136,13 @@ fn single_server_xml_takes_its_product_from_product_or_path() {
     let i = &report["instances"][0];
     assert_eq!(i["product"], "jira", "{report}");
     assert_eq!(i["version"], "9.12.4");
+    // --product wins over the path...
+    let (_, report) = check(&[&in_place], &["--product", "confluence"]);
+    assert_eq!(report["instances"][0]["product"], "confluence");
+    // ...not over what the file is.
+    let props = fixture("check-files/bitbucket.properties");
+    let (_, report) = check(&[&props], &["--product", "jira"]);
+    assert_eq!(report["instances"][0]["product"], "bitbucket");
 }
 
 #[test]

@@ -19,8 +19,9 @@
 //! - A folder without those markers whose path names the product (`/opt/atlassian/jira`
 //!   holding `conf/server.xml`; Crowd's `apache-tomcat/conf/server.xml`), or `--product`.
 //! - A single configuration file given by itself: `server.xml` (`shared/server.xml` is
-//!   Bitbucket's), `bitbucket.properties`, or a Fisheye `config.xml`; its product from its
-//!   path, what the file belongs to, or `--product`.
+//!   Bitbucket's), `bitbucket.properties`, or a Fisheye `config.xml`; its product from what
+//!   the file is, else `--product`, else its path (`--product` wins over a path, never over
+//!   install markers or file contents).
 //!
 //! Every file is read through [`super::disk::read_regular_capped`] (regular files, size
 //! cap); support zips through [`super::support_zip`], on the input stack `scan` uses.
@@ -488,9 +489,11 @@ fn single_file(path: &Path, reading: &Reading) -> Result<Located, String> {
         );
     }
     let root = root_of_file(path);
-    let product = reading
-        .product
-        .or_else(|| role.product())
+    // What the file is (bitbucket.properties, Fisheye config.xml), else --product, else
+    // the path: --product wins over the path, as for folders.
+    let product = role
+        .product()
+        .or(reading.product)
         .or_else(|| product_of_folder(&root.to_string_lossy()));
     let Some(product) = product else {
         return Err(
