@@ -317,6 +317,36 @@ fn support_zips_are_read_under_the_limits_of_scan() {
     );
 }
 
+#[test]
+fn corrupt_and_empty_support_zips_are_not_all_clear() {
+    let t = tempfile::tempdir().unwrap();
+    let mut truncated = fs::read(cluster_zip(t.path())).unwrap();
+    truncated.truncate(truncated.len() / 3);
+    let broken = t.path().join("Jira_support_broken.zip");
+    fs::write(&broken, truncated).unwrap();
+    let (code, report) = check(&[&broken], &[]);
+    assert_eq!(code, 2, "{report}");
+    let w = warning_texts(&report);
+    assert_eq!(w.len(), 1, "one warning for one broken zip: {w:?}");
+    assert!(w[0].contains("Jira_support_broken.zip"), "{w:?}");
+    // A zip holding logs only.
+    let logs_only = t.path().join("Jira_support_logs.zip");
+    fs::write(
+        &logs_only,
+        zip_bytes(&[("application-logs/atlassian-jira.log", b"x\n")]),
+    )
+    .unwrap();
+    let (code, report) = check(&[&logs_only], &[]);
+    assert_eq!(code, 2);
+    assert!(
+        report["summary"]["nothing_checked"]
+            .as_str()
+            .unwrap()
+            .contains("support zip"),
+        "{report}"
+    );
+}
+
 // ---- files that are not regular files ---------------------------------------------------
 
 fn copy_tree(from: &Path, to: &Path) {

@@ -546,6 +546,7 @@ pub fn locate(paths: &[PathBuf], reading: &Reading, warnings: &mut Vec<Warning>)
         } else if meta.as_ref().is_ok_and(fs::Metadata::is_file) {
             if has_zip_magic(path) {
                 let before = located.len();
+                let warned = warnings.len();
                 located.extend(super::support_zip::read(
                     path,
                     reading.limits,
@@ -553,12 +554,16 @@ pub fn locate(paths: &[PathBuf], reading: &Reading, warnings: &mut Vec<Warning>)
                     warnings,
                 ));
                 if located.len() == before {
-                    warnings.push(Warning::new(
-                        &shown,
-                        "support zip without web-server configuration (no server.xml, bitbucket.properties, config.xml or application-properties/application.xml member)",
-                    ));
+                    // A zip that could not be opened at all has said so already.
+                    let unreadable = warnings[warned..].iter().any(|w| w.path == shown);
+                    if !unreadable {
+                        warnings.push(Warning::new(
+                            &shown,
+                            "support zip without web-server configuration (no server.xml, bitbucket.properties, config.xml or application-properties/application.xml member)",
+                        ));
+                    }
                     looked_at.push(format!(
-                        "no server.xml, bitbucket.properties or config.xml in the support zip {shown}"
+                        "no server.xml, bitbucket.properties or config.xml read from the support zip {shown}"
                     ));
                 } else {
                     looked_at.push(format!("{shown} (support zip)"));
