@@ -128,8 +128,8 @@ pub struct ScanArgs {
     pub output: OutputArgs,
 }
 
-/// Resource limits of `scan`. Passing one stops reading that member or stream with a
-/// warning; the rest of the scan goes on.
+/// Resource limits of `scan` and `check` (the same flags for both). Passing one stops
+/// reading that member or stream with a warning; the rest goes on.
 #[derive(Debug, Args, Clone)]
 pub struct LimitArgs {
     /// Decompressed bytes over all zip members and gzip streams of the scan.
@@ -148,12 +148,26 @@ pub struct LimitArgs {
     /// Largest zip nested in a zip that is read into memory (a zip needs random access).
     #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_bytes)]
     pub max_nested_zip_bytes: u64,
-    /// Longest event (a head line and its stack trace) kept whole, in bytes.
+    /// Longest event (a head line and its stack trace) kept whole, in bytes (`scan` only).
     #[arg(long, value_name = "BYTES", default_value = "64K", value_parser = parse_bytes)]
     pub max_event_bytes: u64,
     /// Plain files over twice this size are split into chunks scanned in parallel.
     #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_bytes, hide = true)]
     pub chunk_bytes: u64,
+}
+
+impl LimitArgs {
+    /// The decompression limits these flags set (the zip and gzip ones; `scan` alone uses
+    /// the event and chunk sizes).
+    pub fn limits(&self) -> crate::source::limits::Limits {
+        crate::source::limits::Limits {
+            max_total_bytes: self.max_total_bytes,
+            max_member_bytes: self.max_member_bytes,
+            max_ratio: self.max_ratio.max(1),
+            max_depth: self.max_depth.max(1),
+            max_nested_zip_bytes: self.max_nested_zip_bytes,
+        }
+    }
 }
 
 /// `65536`, `64K`, `100M`, `8G`, `1T` (binary multiples).
@@ -242,9 +256,17 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Install directories, home directories (or folders holding both) and support zips.
+    /// Install directories, home directories (or folders holding both), support zips (a zip
+    /// of node support zips too), or a single server.xml, bitbucket.properties or Fisheye
+    /// config.xml.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// The product of inputs named by nothing but their path, or by nothing at all: a lone
+    /// server.xml, a folder holding conf/server.xml without an install marker, a support zip
+    /// without logs. It wins over the path, not over install markers or file contents;
+    /// stash and crucible are accepted.
+    #[arg(long, value_parser = parse_product)]
+    pub product: Option<Product>,
     /// The base URL users and linked applications use: `URL` for all products, or
     /// `product=URL` (repeatable). Otherwise a support zip's application.xml, Fisheye's
     /// site-url or the --baseline snapshot supplies it.
@@ -255,14 +277,21 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// Install directories, home directories (or folders holding both) and support zips.
+    /// Install directories, home directories (or folders holding both), support zips, or a
+    /// single server.xml, bitbucket.properties or Fisheye config.xml.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// The product of inputs named by nothing but their path, or by nothing at all (as for
+    /// `check`).
+    #[arg(long, value_parser = parse_product)]
+    pub product: Option<Product>,
     /// Where to write the snapshot (JSON).
     #[arg(long, short, value_name = "FILE")]
     pub out: PathBuf,
@@ -278,6 +307,8 @@ pub struct SnapshotArgs {
     /// No messages on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[cfg(test)]

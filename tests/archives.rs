@@ -268,6 +268,9 @@ fn zip_bomb_stops_that_member_only() {
             "100K",
             "--max-ratio",
             "100000",
+            // The total budget is shared by the members: one thread reads them in order.
+            "--threads",
+            "1",
         ])
         .output()
         .unwrap();

@@ -451,15 +451,81 @@ fn bad_base_url_is_a_usage_error() {
 }
 
 #[test]
-fn paths_without_installations_are_warnings() {
+fn paths_without_installations_are_warnings_and_not_all_clear() {
     let empty = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(empty.path().join("stuff/more")).unwrap();
     let (code, report) = check(&[empty.path()], &[]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 2, "nothing read is not all clear: {report}");
     assert!(
         report["warnings"][0]["message"]
             .as_str()
             .unwrap()
             .contains("no Atlassian install")
+    );
+    let why = report["summary"]["nothing_checked"].as_str().unwrap();
+    let shown = empty.path().display().to_string();
+    assert!(
+        why.contains(&format!(
+            "no server.xml, bitbucket.properties or config.xml under {shown}; looked at: {shown}"
+        )),
+        "{why}"
+    );
+    assert!(why.contains("stuff"), "{why}");
+    // The table says so too, instead of "no problems".
+    let out = linkdoctor()
+        .arg("check")
+        .arg(empty.path())
+        .args(["--color", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains("No configuration problems found"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Nothing was checked"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("nothing checked: no configuration read"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_path_unreadable_is_exit_2() {
+    let t = tempfile::tempdir().unwrap();
+    let missing = t.path().join("nope");
+    let (code, report) = check(&[&missing], &[]);
+    assert_eq!(code, 2);
+    let why = report["summary"]["nothing_checked"].as_str().unwrap();
+    assert!(why.contains("nope: no such file or directory"), "{why}");
+    // A file that is none of the configuration files check reads.
+    let other = t.path().join("notes.txt");
+    fs::write(&other, "hello").unwrap();
+    let (code, report) = check(&[&other, &missing], &[]);
+    assert_eq!(code, 2);
+    let warnings: Vec<String> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("nor a server.xml")),
+        "{warnings:?}"
+    );
+    // A Jira install whose server.xml is missing: found, but nothing read.
+    let jira = t.path().join("opt/atlassian/jira");
+    fs::create_dir_all(jira.join("atlassian-jira")).unwrap();
+    let (code, report) = check(&[&jira], &[]);
+    assert_eq!(code, 2, "{report}");
+    assert!(
+        report["summary"]["nothing_checked"]
+            .as_str()
+            .unwrap()
+            .contains("jira at "),
+        "{report}"
     );
 }
 

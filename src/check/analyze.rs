@@ -314,9 +314,11 @@ fn keystore(ctx: &Context, c: &Connector, out: &mut Vec<CheckFinding>) {
     } else {
         ctx.keystore_roots.iter().map(|r| r.join(path)).collect()
     };
+    // A regular, non-empty file that opens; the type is looked at first, so a FIFO in its
+    // place is never opened (opening one blocks).
     let readable = candidates.iter().any(|p| {
-        std::fs::File::open(p).is_ok()
-            && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() > 0)
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() > 0)
+            && std::fs::File::open(p).is_ok()
     });
     if !readable {
         let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();

@@ -1,7 +1,8 @@
-//! Settings around the web server: the product version, base URL and JVM arguments of a
-//! support zip's `application-properties/application.xml`, the `-Duser.timezone` of start
-//! scripts (`setenv.sh`, `setenv.bat`, `_start-webapp.sh`, where `JVM_SUPPORT_RECOMMENDED_ARGS`
-//! is set), and signs of the deprecated Trusted Applications or Basic authentication.
+//! Settings around the web server: the JVM time zone (`-Duser.timezone`) of a support zip's
+//! `application-properties/application.xml` or of start scripts (`setenv.sh`, `setenv.bat`,
+//! `_start-webapp.sh`, where `JVM_SUPPORT_RECOMMENDED_ARGS` is set), and signs of the
+//! deprecated Trusted Applications or Basic authentication. application.xml and
+//! `-Duser.timezone=` are read by [`crate::source::node`], the reader `scan` uses.
 //!
 //! What configuration can show about authentication is limited, and this module says no
 //! more than it sees: a `class` (authenticator, service) naming Trusted Applications in
@@ -11,45 +12,11 @@
 //! `TrustedAppsAuthenticationProvider` / `BasicAuthenticationProvider`.
 //! The authentication of each link is stored in the database; without such an export,
 //! check it in the UI (checklist item 7). Comments in XML are ignored.
-//!
-//! application.xml element names differ between products and versions; they are matched
-//! loosely (case and `-`/`_`/`.` ignored): `version`, any name ending in `baseurl`
-//! (`base-url`, `jira.baseurl`), and `-Duser.timezone=` anywhere in the JVM arguments.
 
 use super::locate::{ConfigFile, Role};
 use super::webconfig::parse_xml;
+use crate::source::node;
 use crate::warning::Warning;
-use regex::Regex;
-use std::sync::LazyLock;
-
-static TIMEZONE_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"-Duser\.timezone=([^\s"'<>$]+)"#).expect("static regex"));
-
-fn normalized(name: &str) -> String {
-    name.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
-
-/// Text of the first element whose normalized name satisfies `want`.
-fn element_text(text: &str, want: impl Fn(&str) -> bool) -> Option<String> {
-    let doc = roxmltree::Document::parse(text).ok()?;
-    doc.descendants()
-        .filter(|n| n.is_element() && want(&normalized(n.tag_name().name())))
-        .find_map(|n| n.text().map(str::trim).filter(|t| !t.is_empty()))
-        .map(str::to_string)
-}
-
-/// The product version in application.xml.
-pub fn application_xml_version(text: &str) -> Option<String> {
-    element_text(text, |n| n == "version")
-}
-
-/// The base URL in application.xml.
-pub fn application_xml_base_url(text: &str) -> Option<String> {
-    element_text(text, |n| n.ends_with("baseurl"))
-}
 
 /// A value read from a file, with where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,24 +26,25 @@ pub struct Located<T> {
     pub line: Option<u64>,
 }
 
-/// `-Duser.timezone` from application.xml's JVM arguments or a start script (comment lines
-/// skipped).
+/// 1-based line of byte `offset` in `text`.
+fn line_at(text: &str, offset: usize) -> u64 {
+    text[..offset.min(text.len())].matches('\n').count() as u64 + 1
+}
+
+/// `-Duser.timezone` from application.xml (its JVM arguments, else a time-zone element) or a
+/// start script (comment lines skipped), as written.
 pub fn timezone(files: &[ConfigFile]) -> Option<Located<String>> {
     for f in files {
         match f.role {
             Role::ApplicationXml => {
-                if let Some(c) = TIMEZONE_RE.captures(&f.text) {
-                    let line = f.text[..c.get(0).map_or(0, |m| m.start())]
-                        .matches('\n')
-                        .count() as u64
-                        + 1;
+                if let Some(p) = node::jvm_time_zone(&f.text) {
                     return Some(Located {
-                        value: c[1].to_string(),
+                        value: p.value,
                         file: f.path.clone(),
-                        line: Some(line),
+                        line: Some(line_at(&f.text, p.offset)),
                     });
                 }
-                if let Some(tz) = element_text(&f.text, |n| n == "usertimezone") {
+                if let Some(tz) = node::from_application_xml(&f.text).time_zone {
                     return Some(Located {
                         value: tz,
                         file: f.path.clone(),
@@ -90,9 +58,9 @@ pub fn timezone(files: &[ConfigFile]) -> Option<Located<String>> {
                     if t.starts_with('#') || t.starts_with("rem ") || t.starts_with("::") {
                         continue;
                     }
-                    if let Some(c) = TIMEZONE_RE.captures(line) {
+                    if let Some(p) = node::jvm_time_zone(line) {
                         return Some(Located {
-                            value: c[1].to_string(),
+                            value: p.value,
                             file: f.path.clone(),
                             line: Some(i as u64 + 1),
                         });
@@ -199,15 +167,11 @@ mod tests {
     }
 
     #[test]
-    fn application_xml_values() {
-        let x = "<properties><application-information><Version>9.4.2</Version><Base-URL>https://jira.example.com</Base-URL></application-information><java-runtime-environment><JVM-Input-Arguments>-Xmx2g -Duser.timezone=Europe/Berlin</JVM-Input-Arguments><java-version>17</java-version></java-runtime-environment></properties>";
-        assert_eq!(application_xml_version(x).as_deref(), Some("9.4.2"));
-        assert_eq!(
-            application_xml_base_url(x).as_deref(),
-            Some("https://jira.example.com")
-        );
+    fn application_xml_timezone_and_line() {
+        let x = "<properties>\n<java-runtime-environment>\n<JVM-Input-Arguments>-Xmx2g -Duser.timezone=Europe/Berlin</JVM-Input-Arguments>\n</java-runtime-environment></properties>";
         let tz = timezone(&[file(Role::ApplicationXml, x)]).unwrap();
         assert_eq!(tz.value, "Europe/Berlin");
+        assert_eq!(tz.line, Some(3));
     }
 
     #[test]

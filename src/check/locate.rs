@@ -16,13 +16,27 @@
 //!   version number in the install directory's name; in a support zip the `<Version>` of
 //!   `application-properties/application.xml`.
 //!
+//! - A folder without those markers whose path names the product (`/opt/atlassian/jira`
+//!   holding `conf/server.xml`; Crowd's `apache-tomcat/conf/server.xml`), or `--product`.
+//! - A single configuration file given by itself: `server.xml` (`shared/server.xml` is
+//!   Bitbucket's), `bitbucket.properties`, or a Fisheye `config.xml`; its product from what
+//!   the file is, else `--product`, else its path (`--product` wins over a path, never over
+//!   install markers or file contents).
+//!
+//! Every file is read through [`super::disk::read_regular_capped`] (regular files, size
+//! cap); support zips through [`super::support_zip`], on the input stack `scan` uses.
+//!
 //! A Bitbucket/Stash install and home found in the same run are paired: by the
 //! `BITBUCKET_HOME`/`STASH_HOME` the install's `bin/` scripts set, else by being the only home
 //! in the install's parent folder (`/opt/x/install` + `/opt/x/home`), else when there is
 //! exactly one of each left.
 
+use super::disk::{self, MAX_CONFIG_BYTES};
 use super::webconfig::looks_like_fisheye_config;
 use crate::model::Product;
+use crate::source::attribute::{config_role_of, product_of_folder};
+use crate::source::decode::ReadLimits;
+use crate::source::zip::has_zip_magic;
 use crate::warning::Warning;
 use regex::Regex;
 use std::fs;
@@ -30,8 +44,9 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use walkdir::WalkDir;
 
-/// Largest configuration file read (on disk or in a zip): far above any real one.
-pub const MAX_CONFIG_BYTES: u64 = 8 * 1024 * 1024;
+/// Largest `VERSION`, `pom.properties`, `MANIFEST.MF` or start script read for the version
+/// or the home folder.
+const MAX_SMALL_FILE_BYTES: u64 = 1024 * 1024;
 /// How deep below a given path installs and homes are looked for.
 const MAX_DEPTH: usize = 6;
 /// Folders never worth entering while looking for installs and homes.
@@ -53,24 +68,9 @@ const SKIP_DIRS: [&str; 12] = [
 static VERSION_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\d+\.\d+(?:\.\d+)*)").expect("static regex"));
 
-/// What a configuration file is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Tomcat server.xml under the install (`conf/` or `apache-tomcat/conf/`).
-    InstallServerXml,
-    /// Bitbucket 4.x / Stash 3.8+ `<home>/shared/server.xml`.
-    SharedServerXml,
-    /// Bitbucket 5+ `<home>/shared/bitbucket.properties`.
-    BitbucketProperties,
-    /// Fisheye/Crucible config.xml.
-    FisheyeConfig,
-    /// Support zip `application-properties/application.xml`.
-    ApplicationXml,
-    /// Start scripts carrying JVM arguments (`setenv.sh`, `setenv.bat`, `_start-webapp.sh`).
-    JvmScript,
-    /// Authentication configuration (`seraph-config.xml`, exported application-link config).
-    AuthConfig,
-}
+/// What a configuration file is for: the one role table of `source` (file names on disk
+/// and in zips alike).
+pub use crate::source::attribute::ConfigRole as Role;
 
 /// One file loaded into memory.
 #[derive(Debug, Clone)]
@@ -100,45 +100,27 @@ impl Located {
     }
 }
 
-/// Reads a text file with a size cap; bytes that are not UTF-8 are read as ISO-8859-1
-/// (what `java.util.Properties` assumes).
+/// Reads a text file (regular, capped); a problem is a warning naming the file.
 fn read_text(path: &Path, warnings: &mut Vec<Warning>) -> Option<String> {
-    let shown = path.display().to_string();
-    let meta = match fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => {
-            warnings.push(Warning::new(shown, format!("cannot read: {e}")));
-            return None;
-        }
+    disk::read_text(path, MAX_CONFIG_BYTES)
+        .map_err(|msg| warnings.push(Warning::new(path.display().to_string(), msg)))
+        .ok()
+}
+
+/// A small file's text, or `None` (missing, not regular, too big: the version or home is
+/// then looked for elsewhere, without a warning).
+fn read_small(path: &Path) -> Option<String> {
+    disk::read_text(path, MAX_SMALL_FILE_BYTES).ok()
+}
+
+/// Loads the file at `path` when it exists, with the role its name gives it
+/// ([`config_role_of`], the table support zips use too).
+fn push_file(files: &mut Vec<ConfigFile>, path: &Path, warnings: &mut Vec<Warning>) {
+    let Some(role) = config_role_of(&path.to_string_lossy()) else {
+        return;
     };
-    if meta.len() > MAX_CONFIG_BYTES {
-        warnings.push(Warning::new(
-            shown,
-            format!(
-                "skipped: {} bytes is more than the {MAX_CONFIG_BYTES}-byte limit for a configuration file",
-                meta.len()
-            ),
-        ));
-        return None;
-    }
-    match fs::read(path) {
-        Ok(bytes) => Some(bytes_to_text(bytes)),
-        Err(e) => {
-            warnings.push(Warning::new(shown, format!("cannot read: {e}")));
-            None
-        }
-    }
-}
-
-fn bytes_to_text(bytes: Vec<u8>) -> String {
-    match String::from_utf8(bytes) {
-        Ok(s) => s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s),
-        Err(e) => e.into_bytes().iter().map(|&b| char::from(b)).collect(),
-    }
-}
-
-fn push_file(files: &mut Vec<ConfigFile>, path: &Path, role: Role, warnings: &mut Vec<Warning>) {
-    if path.is_file()
+    // Present but not a regular file (a FIFO, a device): a warning from the reader.
+    if fs::metadata(path).is_ok()
         && let Some(text) = read_text(path, warnings)
     {
         files.push(ConfigFile {
@@ -165,7 +147,9 @@ enum DirKind {
     OtherHome(Product),
 }
 
-fn classify_dir(dir: &Path) -> Option<DirKind> {
+/// What `dir` is; `product_hint` (`--product`) names the product of a folder recognised
+/// only by its `conf/server.xml` when its path does not.
+fn classify_dir(dir: &Path, product_hint: Option<Product>) -> Option<DirKind> {
     let has = |rel: &str| dir.join(rel).exists();
     let install = |product, stash, webapp| {
         Some(DirKind::Install {
@@ -204,10 +188,7 @@ fn classify_dir(dir: &Path) -> Option<DirKind> {
     }
     let config = dir.join("config.xml");
     if config.is_file()
-        && fs::metadata(&config).is_ok_and(|m| m.len() <= MAX_CONFIG_BYTES)
-        && fs::read(&config)
-            .map(|b| looks_like_fisheye_config(&String::from_utf8_lossy(&b)))
-            .unwrap_or(false)
+        && disk::read_text(&config, MAX_CONFIG_BYTES).is_ok_and(|t| looks_like_fisheye_config(&t))
     {
         return Some(DirKind::FisheyeInst);
     }
@@ -221,7 +202,34 @@ fn classify_dir(dir: &Path) -> Option<DirKind> {
             return Some(DirKind::OtherHome(product));
         }
     }
+    // No marker: an install whose product only its path (or --product) names.
+    let by_path = || product_hint.or_else(|| product_of_folder(&dir.to_string_lossy()));
+    if has("apache-tomcat/conf/server.xml") && by_path() == Some(Product::Crowd) {
+        return install(Product::Crowd, false, "crowd-webapp");
+    }
+    if has("conf/server.xml")
+        && let Some(product) = by_path()
+    {
+        return match product {
+            Product::Bitbucket => install(Product::Bitbucket, false, "app"),
+            Product::Fisheye => None,
+            Product::Crowd => None,
+            _ => install(product, false, webapp_of(product)),
+        };
+    }
     None
+}
+
+/// The webapp folder of an install (where `seraph-config.xml` and the version files are).
+fn webapp_of(product: Product) -> &'static str {
+    match product {
+        Product::Jira => "atlassian-jira",
+        Product::Confluence => "confluence",
+        Product::Bamboo => "atlassian-bamboo",
+        Product::Crowd => "crowd-webapp",
+        Product::Bitbucket => "app",
+        Product::Fisheye => ".",
+    }
 }
 
 fn first_version_in(text: &str) -> Option<String> {
@@ -232,7 +240,7 @@ fn first_version_in(text: &str) -> Option<String> {
 fn install_version(dir: &Path, webapp: &str) -> Option<(String, String)> {
     for name in ["VERSION", "version.txt"] {
         let p = dir.join(name);
-        if let Ok(text) = fs::read_to_string(&p)
+        if let Some(text) = read_small(&p)
             && let Some(v) = text.lines().find_map(first_version_in)
         {
             return Some((v, p.display().to_string()));
@@ -249,7 +257,7 @@ fn install_version(dir: &Path, webapp: &str) -> Option<(String, String)> {
             .collect();
         poms.sort();
         for pom in poms {
-            if let Ok(text) = fs::read_to_string(&pom)
+            if let Some(text) = read_small(&pom)
                 && let Some(v) = super::properties::parse(&text).get("version")
                 && let Some(v) = first_version_in(&v.value)
             {
@@ -258,7 +266,7 @@ fn install_version(dir: &Path, webapp: &str) -> Option<(String, String)> {
         }
     }
     let manifest = dir.join(webapp).join("META-INF/MANIFEST.MF");
-    if let Ok(text) = fs::read_to_string(&manifest)
+    if let Some(text) = read_small(&manifest)
         && let Some(v) = text
             .lines()
             .find_map(|l| l.strip_prefix("Implementation-Version:"))
@@ -298,7 +306,7 @@ fn declared_home(install: &Path) -> Option<PathBuf> {
         "bin/setenv.sh",
         "bin/set-stash-home.sh",
     ] {
-        if let Ok(text) = fs::read_to_string(install.join(script))
+        if let Some(text) = read_small(&install.join(script))
             && let Some(c) = HOME_RE.captures(&text)
         {
             return Some(PathBuf::from(&c[1]));
@@ -326,19 +334,13 @@ fn load_install(
     } else {
         dir.to_path_buf()
     };
-    push_file(
-        &mut files,
-        &tomcat.join("conf/server.xml"),
-        Role::InstallServerXml,
-        warnings,
-    );
+    push_file(&mut files, &tomcat.join("conf/server.xml"), warnings);
     for script in ["bin/setenv.sh", "bin/setenv.bat", "bin/_start-webapp.sh"] {
-        push_file(&mut files, &tomcat.join(script), Role::JvmScript, warnings);
+        push_file(&mut files, &tomcat.join(script), warnings);
     }
     push_file(
         &mut files,
         &dir.join(webapp).join("WEB-INF/classes/seraph-config.xml"),
-        Role::AuthConfig,
         warnings,
     );
     files
@@ -349,15 +351,9 @@ fn load_bitbucket_home(dir: &Path, warnings: &mut Vec<Warning>) -> Vec<ConfigFil
     push_file(
         &mut files,
         &dir.join("shared/bitbucket.properties"),
-        Role::BitbucketProperties,
         warnings,
     );
-    push_file(
-        &mut files,
-        &dir.join("shared/server.xml"),
-        Role::SharedServerXml,
-        warnings,
-    );
+    push_file(&mut files, &dir.join("shared/server.xml"), warnings);
     files
 }
 
@@ -371,7 +367,17 @@ struct Found {
     kind: DirKind,
 }
 
-fn walk(root: &Path, out: &mut Vec<Found>, warnings: &mut Vec<Warning>) {
+/// Folders named in a "looked at" list, at most.
+const LOOKED_AT_SHOWN: usize = 8;
+
+/// Walks `root` for installs and homes; returns the folders looked at.
+fn walk(
+    root: &Path,
+    product_hint: Option<Product>,
+    out: &mut Vec<Found>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<String> {
+    let mut looked_at = Vec::new();
     let mut it = WalkDir::new(root)
         .max_depth(MAX_DEPTH)
         .sort_by_file_name()
@@ -396,46 +402,199 @@ fn walk(root: &Path, out: &mut Vec<Found>, warnings: &mut Vec<Warning>) {
             it.skip_current_dir();
             continue;
         }
-        if let Some(kind) = classify_dir(entry.path()) {
+        looked_at.push(entry.path().display().to_string());
+        if let Some(kind) = classify_dir(entry.path(), product_hint) {
             out.push(Found {
                 dir: entry.path().to_path_buf(),
                 kind,
             });
             it.skip_current_dir();
+        } else if entry.path().join("conf/server.xml").is_file() {
+            warnings.push(Warning::new(
+                entry.path().display().to_string(),
+                "holds conf/server.xml, but neither an install marker nor its path names the product: pass --product",
+            ));
         }
     }
+    looked_at
+}
+
+/// `a, b, c and 12 more folders`.
+fn summarise(paths: &[String]) -> String {
+    let mut s = paths
+        .iter()
+        .take(LOOKED_AT_SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if paths.len() > LOOKED_AT_SHOWN {
+        s.push_str(&format!(
+            " and {} more folders",
+            paths.len() - LOOKED_AT_SHOWN
+        ));
+    }
+    s
+}
+
+/// How inputs are read.
+pub struct Reading<'a> {
+    /// The `--max-*` limits support zips are read under (those of `scan`).
+    pub limits: &'a ReadLimits,
+    /// `--product`: the product of inputs whose path or contents do not name one.
+    pub product: Option<Product>,
+}
+
+/// The installations found, and what was looked at for each path given.
+pub struct Search {
+    pub located: Vec<Located>,
+    /// Per path given: what it is and what was looked at, for "nothing read" messages.
+    pub looked_at: Vec<String>,
+}
+
+/// The install (or home) folder a configuration file given by itself belongs to:
+/// `<install>/conf/server.xml`, Crowd's `<install>/apache-tomcat/conf/server.xml`,
+/// `<home>/shared/...`, else its own folder.
+fn root_of_file(path: &Path) -> PathBuf {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let named = |p: &Path, n: &str| {
+        p.file_name()
+            .is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(n))
+    };
+    let up = |p: &Path| p.parent().map(Path::to_path_buf).unwrap_or_default();
+    if named(parent, "conf") || named(parent, "shared") {
+        let root = up(parent);
+        if named(&root, "apache-tomcat") {
+            return up(&root);
+        }
+        return root;
+    }
+    parent.to_path_buf()
+}
+
+/// A `server.xml`, `bitbucket.properties` or Fisheye `config.xml` given by itself; the
+/// error says why it was not read.
+fn single_file(path: &Path, reading: &Reading) -> Result<Located, String> {
+    let shown = path.display().to_string();
+    let role = config_role_of(&shown).filter(|r| r.is_web_config());
+    let Some(role) = role else {
+        return Err(
+            "not a support zip, a directory, nor a server.xml, bitbucket.properties or Fisheye config.xml"
+                .into(),
+        );
+    };
+    let text = disk::read_text(path, MAX_CONFIG_BYTES)?;
+    if role == Role::FisheyeConfig && !looks_like_fisheye_config(&text) {
+        return Err(
+            "this config.xml has no <web-server> element: not a Fisheye/Crucible config.xml".into(),
+        );
+    }
+    let root = root_of_file(path);
+    // What the file is (bitbucket.properties, Fisheye config.xml), else --product, else
+    // the path: --product wins over the path, as for folders.
+    let product = role
+        .product()
+        .or(reading.product)
+        .or_else(|| product_of_folder(&root.to_string_lossy()));
+    let Some(product) = product else {
+        return Err(
+            "cannot tell which product this server.xml belongs to (no product name in its path): pass --product"
+                .into(),
+        );
+    };
+    let version = (role == Role::InstallServerXml)
+        .then(|| install_version(&root, webapp_of(product)))
+        .flatten();
+    Ok(Located {
+        product,
+        stash: shown.to_ascii_lowercase().contains("stash"),
+        roots: vec![root.display().to_string()],
+        install_dir: Some(root),
+        from_zip: false,
+        version,
+        files: vec![ConfigFile {
+            path: shown,
+            role,
+            text,
+        }],
+    })
 }
 
 /// Finds every installation under `paths`. Paths that hold nothing recognisable, and homes
 /// whose install is missing, are warnings.
-pub fn locate(paths: &[PathBuf], warnings: &mut Vec<Warning>) -> Vec<Located> {
+pub fn locate(paths: &[PathBuf], reading: &Reading, warnings: &mut Vec<Warning>) -> Search {
     let mut found = Vec::new();
     let mut located = Vec::new();
+    let mut looked_at = Vec::new();
     for path in paths {
         let shown = path.display().to_string();
-        if path.is_dir() {
+        let meta = fs::metadata(path);
+        if meta.as_ref().is_ok_and(fs::Metadata::is_dir) {
             let before = found.len();
-            walk(path, &mut found, warnings);
+            let walked = walk(path, reading.product, &mut found, warnings);
             if found.len() == before {
                 warnings.push(Warning::new(
-                    shown,
+                    &shown,
                     "no Atlassian install directory, Bitbucket/Stash home or Fisheye config.xml found here",
                 ));
+                looked_at.push(format!(
+                    "no server.xml, bitbucket.properties or config.xml under {shown}; looked at: {}",
+                    summarise(&walked)
+                ));
+            } else {
+                looked_at.push(format!("{shown} ({} folders walked)", walked.len()));
             }
-        } else if path.is_file() {
-            match super::support_zip::read(path, warnings) {
-                Some(l) => located.push(l),
-                None => warnings.push(Warning::new(
-                    shown,
-                    "not a support zip with web-server configuration, nor a directory",
-                )),
+        } else if meta.as_ref().is_ok_and(fs::Metadata::is_file) {
+            if has_zip_magic(path) {
+                let before = located.len();
+                let warned = warnings.len();
+                located.extend(super::support_zip::read(
+                    path,
+                    reading.limits,
+                    reading.product,
+                    warnings,
+                ));
+                if located.len() == before {
+                    // A zip that could not be opened at all has said so already.
+                    let unreadable = warnings[warned..].iter().any(|w| w.path == shown);
+                    if !unreadable {
+                        warnings.push(Warning::new(
+                            &shown,
+                            "support zip without web-server configuration (no server.xml, bitbucket.properties, config.xml or application-properties/application.xml member)",
+                        ));
+                    }
+                    looked_at.push(format!(
+                        "no server.xml, bitbucket.properties or config.xml read from the support zip {shown}"
+                    ));
+                } else {
+                    looked_at.push(format!("{shown} (support zip)"));
+                }
+            } else {
+                match single_file(path, reading) {
+                    Ok(l) => {
+                        looked_at.push(format!("{shown} (configuration file)"));
+                        located.push(l);
+                    }
+                    Err(why) => {
+                        looked_at.push(format!("{shown}: {why}"));
+                        warnings.push(Warning::new(shown, why));
+                    }
+                }
             }
         } else {
-            warnings.push(Warning::new(shown, "no such file or directory"));
+            let why = match &meta {
+                Ok(_) => "not a regular file or directory (a device, FIFO or socket); not read"
+                    .to_string(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    "no such file or directory".to_string()
+                }
+                Err(e) => format!("cannot read: {e}"),
+            };
+            looked_at.push(format!("{shown}: {why}"));
+            warnings.push(Warning::new(shown, why));
         }
     }
     located.extend(assemble(found, warnings));
-    located
+    Search { located, looked_at }
 }
 
 /// Turns found directories into instances, pairing Bitbucket/Stash installs with homes.
@@ -470,12 +629,7 @@ fn assemble(found: Vec<Found>, warnings: &mut Vec<Warning>) -> Vec<Located> {
             DirKind::BitbucketHome { stash } => bb_homes.push((f.dir, stash)),
             DirKind::FisheyeInst => {
                 let mut files = Vec::new();
-                push_file(
-                    &mut files,
-                    &f.dir.join("config.xml"),
-                    Role::FisheyeConfig,
-                    warnings,
-                );
+                push_file(&mut files, &f.dir.join("config.xml"), warnings);
                 out.push(Located {
                     product: Product::Fisheye,
                     stash: false,
@@ -600,9 +754,60 @@ mod tests {
     }
 
     #[test]
-    fn latin1_fallback() {
-        assert_eq!(bytes_to_text(vec![b'a', 0xe9]), "aé");
-        assert_eq!(bytes_to_text("\u{feff}x".as_bytes().to_vec()), "x");
+    fn roots_of_files_given_alone() {
+        assert_eq!(
+            root_of_file(Path::new("/opt/atlassian/jira/conf/server.xml")),
+            Path::new("/opt/atlassian/jira")
+        );
+        assert_eq!(
+            root_of_file(Path::new("/opt/crowd/apache-tomcat/conf/server.xml")),
+            Path::new("/opt/crowd")
+        );
+        assert_eq!(
+            root_of_file(Path::new("/var/bb/shared/bitbucket.properties")),
+            Path::new("/var/bb")
+        );
+        assert_eq!(
+            root_of_file(Path::new("/srv/fecru/config.xml")),
+            Path::new("/srv/fecru")
+        );
+    }
+
+    #[test]
+    fn folders_named_by_path_or_product_flag() {
+        let t = tempfile::tempdir().unwrap();
+        let jira = t.path().join("opt/atlassian/jira");
+        fs::create_dir_all(jira.join("conf")).unwrap();
+        fs::write(jira.join("conf/server.xml"), "<Server/>").unwrap();
+        let crowd = t.path().join("crowd");
+        fs::create_dir_all(crowd.join("apache-tomcat/conf")).unwrap();
+        fs::write(crowd.join("apache-tomcat/conf/server.xml"), "<Server/>").unwrap();
+        let app = t.path().join("srv/app");
+        fs::create_dir_all(app.join("conf")).unwrap();
+        fs::write(app.join("conf/server.xml"), "<Server/>").unwrap();
+        assert!(matches!(
+            classify_dir(&jira, None),
+            Some(DirKind::Install {
+                product: Product::Jira,
+                ..
+            })
+        ));
+        assert!(matches!(
+            classify_dir(&crowd, None),
+            Some(DirKind::Install {
+                product: Product::Crowd,
+                ..
+            })
+        ));
+        assert_eq!(classify_dir(&app, None), None);
+        assert!(matches!(
+            classify_dir(&app, Some(Product::Bamboo)),
+            Some(DirKind::Install {
+                product: Product::Bamboo,
+                ..
+            })
+        ));
+        assert_eq!(classify_dir(t.path(), None), None);
     }
 
     #[test]
@@ -616,7 +821,12 @@ mod tests {
         fs::create_dir_all(home.join("shared")).unwrap();
         fs::write(home.join("shared/server.xml"), "<Server/>").unwrap();
         let mut w = Vec::new();
-        let l = locate(&[t.path().to_path_buf()], &mut w);
+        let limits = ReadLimits::default();
+        let reading = Reading {
+            limits: &limits,
+            product: None,
+        };
+        let l = locate(&[t.path().to_path_buf()], &reading, &mut w).located;
         assert_eq!(l.len(), 1, "{l:?}");
         assert_eq!(l[0].roots.len(), 2);
         assert!(l[0].file(Role::SharedServerXml).is_some());

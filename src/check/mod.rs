@@ -4,12 +4,20 @@
 //! each other and the base URL, compare JVM time zones across the linked servers, spot
 //! deprecated authentication, and diff against a pre-upgrade snapshot.
 //!
+//! Inputs come through the stack `scan` uses: support zips (nested ones too) through
+//! [`crate::source::zip`] under the same `--max-*` limits, application.xml and
+//! `-Duser.timezone` through [`crate::source::node`], file roles and products through
+//! [`crate::source::attribute`]; files on disk through [`disk`] (regular files, capped).
+//! A run that read no configuration at all is not "all clear": the report says what was
+//! looked at ([`CheckSummary::nothing_checked`]) and `check` exits 2.
+//!
 //! Flow: [`locate`] (find instances, load files) → [`effective`] (which file is read) →
 //! [`webconfig`] (parse it) → [`analyze`] / [`environment`] (findings) → [`baseline`]
 //! (snapshot and diff) → [`render`]. Everything is offline and read-only.
 
 pub mod analyze;
 pub mod baseline;
+pub mod disk;
 pub mod effective;
 pub mod environment;
 pub mod locate;
@@ -21,6 +29,9 @@ pub mod webconfig;
 
 use crate::model::{Product, Severity};
 use crate::report::redact::{MASK, redact};
+use crate::source::decode::ReadLimits;
+use crate::source::limits::Limits;
+use crate::source::node;
 use crate::warning::Warning;
 use analyze::{BaseUrl, Context};
 use environment::DeprecatedAuth;
@@ -35,7 +46,14 @@ pub struct CheckOptions<'a> {
     pub base_urls: &'a [String],
     pub baseline: Option<&'a Path>,
     pub redact: bool,
+    /// The limits support zips are read under (`--max-*`, as for `scan`).
+    pub limits: Limits,
+    /// `--product`: the product of inputs whose path or contents do not name one.
+    pub product: Option<Product>,
 }
+
+/// Largest baseline snapshot read.
+const MAX_BASELINE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A `--base-url` value: for one product or for all.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,16 +77,6 @@ pub fn parse_base_url_arg(s: &str) -> Result<BaseUrlArg, String> {
         product,
         url: url.trim().to_string(),
     })
-}
-
-fn is_web_config(role: Role) -> bool {
-    matches!(
-        role,
-        Role::InstallServerXml
-            | Role::SharedServerXml
-            | Role::BitbucketProperties
-            | Role::FisheyeConfig
-    )
 }
 
 fn parse_config(
@@ -103,10 +111,11 @@ fn resolve_base_url(
     {
         return (Some(b.url.clone()), Some("--base-url".to_string()));
     }
-    if let Some((u, p)) = l
-        .file(Role::ApplicationXml)
-        .and_then(|f| environment::application_xml_base_url(&f.text).map(|u| (u, f.path.clone())))
-    {
+    if let Some((u, p)) = l.file(Role::ApplicationXml).and_then(|f| {
+        node::from_application_xml(&f.text)
+            .base_url
+            .map(|u| (u, f.path.clone()))
+    }) {
         return (Some(u), Some(p));
     }
     if let Some(c) = config
@@ -220,7 +229,7 @@ fn examine(
     let files_found: Vec<String> = l
         .files
         .iter()
-        .filter(|f| is_web_config(f.role))
+        .filter(|f| f.role.is_web_config())
         .map(|f| f.path.clone())
         .collect();
     Instance {
@@ -325,6 +334,39 @@ fn timezone_findings(instances: &[Instance]) -> Vec<CheckFinding> {
         .collect()
 }
 
+/// `name="value"` and `name=value` where the name says it holds a secret (`keystorePass`,
+/// `server.ssl.key-store-password`, `truststorePass`...): Tomcat and Bitbucket setting names
+/// the evidence patterns of [`redact`] do not know.
+static SECRET_SETTING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"(?i)\b([\w.-]*(?:pass|secret)[\w.-]*)(\s*=\s*"?)([^"\s]+)"#)
+        .expect("static regex")
+});
+
+/// `text` with every secret masked: setting assignments, then [`redact`]'s patterns.
+fn redact_text(text: &str) -> String {
+    let masked = SECRET_SETTING.replace_all(text, format!("${{1}}${{2}}{MASK}"));
+    redact(&masked).into_owned()
+}
+
+/// Masks every secret in what the renderers print: findings, instance values, warnings.
+fn redact_report(report: &mut CheckReport) {
+    report.findings.iter_mut().for_each(redact_finding);
+    for i in &mut report.instances {
+        for v in [&mut i.base_url, &mut i.timezone, &mut i.version]
+            .into_iter()
+            .flatten()
+        {
+            *v = redact_text(v);
+        }
+    }
+    for w in &mut report.warnings {
+        w.message = redact_text(&w.message);
+    }
+    if let Some(n) = &mut report.summary.nothing_checked {
+        *n = redact_text(n);
+    }
+}
+
 fn redact_finding(f: &mut CheckFinding) {
     let secret = f
         .attribute
@@ -334,11 +376,11 @@ fn redact_finding(f: &mut CheckFinding) {
         if secret && v != "(not set)" {
             *v = MASK.into();
         } else {
-            *v = redact(v).into_owned();
+            *v = redact_text(v);
         }
     }
     for t in [&mut f.explanation, &mut f.fix, &mut f.title] {
-        *t = redact(t).into_owned();
+        *t = redact_text(t);
     }
     if secret {
         // The explanation and fix of a baseline finding quote the old value.
@@ -362,14 +404,20 @@ pub fn run(opts: &CheckOptions) -> Result<CheckReport, String> {
         .collect::<Result<Vec<_>, _>>()?;
     let baseline = match opts.baseline {
         Some(p) => {
-            let text =
-                std::fs::read_to_string(p).map_err(|e| format!("baseline {}: {e}", p.display()))?;
+            let text = disk::read_text(p, MAX_BASELINE_BYTES)
+                .map_err(|e| format!("baseline {}: {e}", p.display()))?;
             Some(baseline::parse(&text).map_err(|e| format!("baseline {}: {e}", p.display()))?)
         }
         None => None,
     };
     let mut warnings = Vec::new();
-    let located = locate::locate(opts.paths, &mut warnings);
+    let limits = ReadLimits::new(opts.limits);
+    let reading = locate::Reading {
+        limits: &limits,
+        product: opts.product,
+    };
+    let search = locate::locate(opts.paths, &reading, &mut warnings);
+    let located = search.located;
     let mut products: Vec<Product> = located.iter().map(|l| l.product).collect();
     products.sort();
     products.dedup();
@@ -407,9 +455,6 @@ pub fn run(opts: &CheckOptions) -> Result<CheckReport, String> {
         findings.extend(diff);
         warnings.extend(missing.into_iter().map(|m| Warning::new(&shown, m)));
     }
-    if opts.redact {
-        findings.iter_mut().for_each(redact_finding);
-    }
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -422,6 +467,17 @@ pub fn run(opts: &CheckOptions) -> Result<CheckReport, String> {
     findings.dedup();
     warnings.sort();
     warnings.dedup();
+    let nothing_checked = instances.iter().all(|i| i.files_found.is_empty()).then(|| {
+        let mut parts = search.looked_at;
+        parts.extend(instances.iter().map(|i| {
+            format!(
+                "{} at {}: no server.xml, bitbucket.properties or config.xml found",
+                i.product_label,
+                i.roots.join(" + ")
+            )
+        }));
+        format!("no configuration read: {}", parts.join("; "))
+    });
     let summary = CheckSummary {
         instances: instances.len(),
         files: instances.iter().map(|i| i.files_found.len()).sum(),
@@ -429,13 +485,18 @@ pub fn run(opts: &CheckOptions) -> Result<CheckReport, String> {
         warnings: warnings.len(),
         highest_severity: findings.iter().map(|f| f.severity).max(),
         baseline: opts.baseline.map(|p| p.display().to_string()),
+        nothing_checked,
     };
-    Ok(CheckReport {
+    let mut report = CheckReport {
         summary,
         instances,
         findings,
         warnings,
-    })
+    };
+    if opts.redact {
+        redact_report(&mut report);
+    }
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -475,5 +536,18 @@ mod tests {
         let all = format!("{f:?}");
         assert!(!all.contains("old-secret"), "{all}");
         assert!(!all.contains("new\""), "{all}");
+    }
+
+    #[test]
+    fn secret_settings_in_any_value_are_masked() {
+        let t = r#"SSLEnabled="true" keystoreFile="conf/x.jks" keystorePass="changeit-secret" truststorePass=tp1 server.ssl.key-store-password=kp2 port="8443""#;
+        let r = redact_text(t);
+        for secret in ["changeit-secret", "tp1", "kp2"] {
+            assert!(!r.contains(secret), "{secret}: {r}");
+        }
+        assert!(
+            r.contains(r#"port="8443""#) && r.contains("conf/x.jks"),
+            "{r}"
+        );
     }
 }

@@ -196,6 +196,10 @@ pub struct CheckSummary {
     pub highest_severity: Option<Severity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
+    /// Set when no configuration file at all was read: why, and what was looked at. Such a
+    /// run is not "all clear" (`check` exits 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nothing_checked: Option<String>,
 }
 
 /// Everything `linkdoctor check` prints.

@@ -57,6 +57,9 @@ fn headline(r: &CheckReport) -> String {
     if let Some(b) = &s.baseline {
         let _ = write!(line, "; compared with baseline {b}");
     }
+    if s.nothing_checked.is_some() {
+        line.push_str("; NOTHING CHECKED");
+    }
     line
 }
 
@@ -106,7 +109,12 @@ fn table(r: &CheckReport, color: bool) -> String {
         }
         let _ = writeln!(o, "{t}");
     }
-    if r.findings.is_empty() {
+    if let Some(why) = &r.summary.nothing_checked {
+        let _ = writeln!(
+            o,
+            "Nothing was checked, so nothing is known to be right: {why}"
+        );
+    } else if r.findings.is_empty() {
         let _ = writeln!(o, "No configuration problems found.");
     } else {
         let mut t = new_table(color);
@@ -223,7 +231,13 @@ fn markdown(r: &CheckReport) -> String {
         }
         let _ = writeln!(o);
     }
-    if r.findings.is_empty() {
+    if let Some(why) = &r.summary.nothing_checked {
+        let _ = writeln!(
+            o,
+            "**Nothing was checked**, so nothing is known to be right: {}\n",
+            cell(why)
+        );
+    } else if r.findings.is_empty() {
         let _ = writeln!(o, "No configuration problems found.\n");
     } else {
         let _ = writeln!(
@@ -283,6 +297,7 @@ mod tests {
                 warnings: 0,
                 highest_severity: Some(Severity::Error),
                 baseline: None,
+                nothing_checked: None,
             },
             instances: vec![],
             findings: vec![CheckFinding {

@@ -1,190 +1,162 @@
-//! Reads the configuration members of a support zip in place, without unpacking it.
+//! The configuration of support zips, read in place through the input stack `scan` uses:
+//! [`crate::source::zip::list_with`] lists the members (with its refusals of unsafe names,
+//! encrypted members, unsupported methods, zips nested too deep or too big, and its product
+//! and node attribution per zip level), and [`crate::source::decode::with_input`] reads each
+//! member under the same `--max-*` limits, with a size cap for configuration files.
 //!
-//! Members are picked by file name wherever they sit (customers re-zip with extra folders):
-//! `server.xml`, `bitbucket.properties`, a `config.xml` with `<web-server>` (Fisheye),
-//! `application-properties/application.xml` (version, base URL, JVM arguments),
-//! `setenv.sh`/`setenv.bat`, `seraph-config.xml` and files whose name mentions `applink`.
-//! Each member is read with a size cap ([`MAX_CONFIG_BYTES`]) and a compression-ratio cap.
-//! The product comes from the zip's `atlassian-<product>.log` members, else its file name,
-//! else its configuration (bitbucket.properties, Fisheye config.xml). Nested zips (a zip of
-//! node zips) are not opened by `check`: unpack the outer zip and pass the node zips.
+//! Members are picked by [`config_role_of`] wherever they sit (customers re-zip with extra
+//! folders). A zip of node support zips gives one instance per node zip. The product of a
+//! zip level is what `source` attributes (application.xml, the zip's name, its
+//! `atlassian-<product>.log` members), else what its configuration files belong to
+//! (`bitbucket.properties`, Fisheye `config.xml`), else `--product`.
 
-use super::locate::{ConfigFile, Located, MAX_CONFIG_BYTES, Role};
+use super::disk::{MAX_CONFIG_BYTES, bytes_to_text};
+use super::locate::{ConfigFile, Located, Role};
 use super::webconfig::looks_like_fisheye_config;
 use crate::model::Product;
+use crate::source::attribute::config_role_of;
+use crate::source::decode::{ReadLimits, with_input};
+use crate::source::{Found, Location, node};
 use crate::warning::Warning;
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-/// Most members of a zip looked at.
-const MAX_MEMBERS: usize = 200_000;
-/// A member that inflates more than this many times its compressed size is refused.
-const MAX_RATIO: u64 = 200;
+fn is_config_member(name: &str) -> bool {
+    config_role_of(name).is_some()
+}
 
-fn role_of(member: &str) -> Option<Role> {
-    let lower = member.to_ascii_lowercase().replace('\\', "/");
-    let name = lower.rsplit('/').next().unwrap_or(&lower);
-    match name {
-        "server.xml" => Some(Role::InstallServerXml),
-        "bitbucket.properties" => Some(Role::BitbucketProperties),
-        "config.xml" => Some(Role::FisheyeConfig),
-        "application.xml" if lower.contains("application-properties") => Some(Role::ApplicationXml),
-        "setenv.sh" | "setenv.bat" => Some(Role::JvmScript),
-        "seraph-config.xml" => Some(Role::AuthConfig),
-        _ if name.contains("applink")
-            && [".xml", ".json", ".txt", ".properties"]
-                .iter()
-                .any(|e| name.ends_with(e)) =>
-        {
-            Some(Role::AuthConfig)
-        }
+/// The nested zips leading to a member (empty for the outer zip).
+fn level_of(found: &Found) -> Option<&[String]> {
+    match &found.input.location {
+        Location::ZipMember { nested, .. } => Some(nested),
         _ => None,
     }
 }
 
-/// Reads a support zip; `None` when `path` is not a zip (no warning: the caller says so).
-pub fn read(path: &Path, warnings: &mut Vec<Warning>) -> Option<Located> {
-    let shown = path.display().to_string();
-    let mut magic = [0u8; 4];
-    let is_zip = File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && magic == *b"PK\x03\x04";
-    if !is_zip {
-        return None;
+/// Reads one member with the configuration-file cap.
+fn read_member(found: &Found, limits: &ReadLimits) -> Result<String, String> {
+    let bytes = with_input(&found.input, limits, |r| {
+        let mut bytes = Vec::new();
+        r.take(MAX_CONFIG_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map(|_| bytes)
+            .map_err(|e| format!("cannot read: {e}"))
+    })??;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "more than {MAX_CONFIG_BYTES} bytes: too big for a configuration file; not read"
+        ));
     }
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            warnings.push(Warning::new(&shown, format!("cannot read: {e}")));
-            return None;
+    Ok(bytes_to_text(bytes))
+}
+
+/// Reads the configuration of a support zip (and of the node zips nested in it): one
+/// instance per zip level that holds configuration files.
+pub fn read(
+    path: &Path,
+    limits: &ReadLimits,
+    product_hint: Option<Product>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<Located> {
+    let shown = path.display().to_string();
+    let (found, listing_warnings) =
+        crate::source::zip::list_with(path, &limits.limits, is_config_member);
+    warnings.extend(listing_warnings);
+    let mut levels: Vec<Vec<String>> = found
+        .iter()
+        .filter_map(|f| level_of(f).map(<[String]>::to_vec))
+        .collect();
+    levels.sort();
+    levels.dedup();
+    let mut out = Vec::new();
+    for level in levels {
+        let members: Vec<&Found> = found
+            .iter()
+            .filter(|f| level_of(f) == Some(level.as_slice()))
+            .collect();
+        let root = std::iter::once(shown.as_str())
+            .chain(level.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("!");
+        if let Some(l) = read_level(&root, &members, limits, product_hint, warnings) {
+            out.push(l);
         }
-    };
-    let mut archive = match zip::ZipArchive::new(std::io::BufReader::new(file)) {
-        Ok(a) => a,
-        Err(e) => {
-            warnings.push(Warning::new(&shown, format!("corrupt zip: {e}")));
-            return None;
-        }
-    };
+    }
+    out
+}
+
+fn read_level(
+    root: &str,
+    members: &[&Found],
+    limits: &ReadLimits,
+    product_hint: Option<Product>,
+    warnings: &mut Vec<Warning>,
+) -> Option<Located> {
     let mut files = Vec::new();
-    let mut log_product = None;
-    let mut stash = false;
-    for i in 0..archive.len().min(MAX_MEMBERS) {
-        let mut member = match archive.by_index(i) {
-            Ok(m) => m,
-            Err(e) => {
-                warnings.push(Warning::new(&shown, format!("zip member {i}: {e}")));
+    let mut stash = root.to_ascii_lowercase().contains("stash");
+    for found in members {
+        let input = &found.input;
+        let member = match &input.location {
+            Location::ZipMember { member, .. } => member.as_str(),
+            _ => continue,
+        };
+        let base = member.rsplit(['/', '\\']).next().unwrap_or(member);
+        stash |= base.to_ascii_lowercase().starts_with("atlassian-stash");
+        let Some(role) = config_role_of(member) else {
+            continue;
+        };
+        let text = match read_member(found, limits) {
+            Ok(t) => t,
+            Err(msg) => {
+                warnings.push(Warning::new(&input.display, msg));
                 continue;
             }
         };
-        if member.is_dir() {
-            continue;
-        }
-        let Ok(name) = member.name().map(|n| n.into_owned()) else {
-            continue;
-        };
-        let base = name
-            .rsplit('/')
-            .next()
-            .unwrap_or(&name)
-            .to_ascii_lowercase();
-        if base.starts_with("atlassian-") && base.contains(".log") {
-            log_product = log_product.or_else(|| Product::named_in(&base));
-            stash |= base.starts_with("atlassian-stash");
-        }
-        let Some(role) = role_of(&name) else {
-            continue;
-        };
-        let shown_member = format!("{shown}!{name}");
-        let size = member.size();
-        let compressed = member.compressed_size().max(1);
-        if size > MAX_CONFIG_BYTES || size / compressed > MAX_RATIO {
-            warnings.push(Warning::new(
-                shown_member,
-                format!(
-                    "skipped: {size} bytes uncompressed is over the limit for a configuration file"
-                ),
-            ));
-            continue;
-        }
-        let mut bytes = Vec::new();
-        if let Err(e) = (&mut member).take(MAX_CONFIG_BYTES).read_to_end(&mut bytes) {
-            warnings.push(Warning::new(shown_member, format!("cannot inflate: {e}")));
-            continue;
-        }
-        let text = String::from_utf8_lossy(&bytes).into_owned();
         if role == Role::FisheyeConfig && !looks_like_fisheye_config(&text) {
             continue;
         }
         files.push(ConfigFile {
-            path: shown_member,
+            path: input.display.clone(),
             role,
             text,
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let product = log_product
-        .or_else(|| {
-            path.file_name()
-                .and_then(|n| Product::named_in(&n.to_string_lossy()))
-        })
-        .or_else(|| {
-            files.iter().find_map(|f| match f.role {
-                Role::BitbucketProperties => Some(Product::Bitbucket),
-                Role::FisheyeConfig => Some(Product::Fisheye),
-                _ => None,
-            })
-        });
-    let Some(product) = product else {
-        if !files.is_empty() {
-            warnings.push(Warning::new(
-                &shown,
-                "cannot tell which product this support zip is from (no atlassian-<product>.log member, no product in its name): configuration not checked",
-            ));
-        }
-        return None;
-    };
-    if files.is_empty() {
+    if !files
+        .iter()
+        .any(|f| f.role.is_web_config() || f.role == Role::ApplicationXml)
+    {
         return None;
     }
+    // What source attributed to this level (application.xml, the zip's name, its logs),
+    // else what the configuration files belong to, else --product.
+    let product = members
+        .iter()
+        .find_map(|f| f.input.product)
+        .or_else(|| files.iter().find_map(|f| f.role.product()))
+        .or(product_hint);
+    let Some(product) = product else {
+        warnings.push(Warning::new(
+            root,
+            "cannot tell which product this support zip is from (no application.xml product, no atlassian-<product>.log member, no product in its name): configuration not checked; pass --product",
+        ));
+        return None;
+    };
     let version = files
         .iter()
         .find(|f| f.role == Role::ApplicationXml)
         .and_then(|f| {
-            super::environment::application_xml_version(&f.text).map(|v| (v, f.path.clone()))
+            node::from_application_xml(&f.text)
+                .version
+                .map(|v| (v, f.path.clone()))
         });
     Some(Located {
         product,
-        stash: stash || shown.to_ascii_lowercase().contains("stash"),
-        roots: vec![shown],
+        stash,
+        roots: vec![root.to_string()],
         install_dir: None,
         from_zip: true,
         version,
         files,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn roles_by_member_name() {
-        assert_eq!(
-            role_of("x/tomcat-config/server.xml"),
-            Some(Role::InstallServerXml)
-        );
-        assert_eq!(
-            role_of("application-properties/application.xml"),
-            Some(Role::ApplicationXml)
-        );
-        assert_eq!(role_of("other/application.xml"), None);
-        assert_eq!(
-            role_of("application-config/applinks.json"),
-            Some(Role::AuthConfig)
-        );
-        assert_eq!(role_of("application-logs/atlassian-jira.log"), None);
-    }
 }

@@ -1,10 +1,12 @@
 //! `linkdoctor check` (configuration findings, optionally against a pre-upgrade baseline)
-//! and `linkdoctor snapshot` (save the settings an upgrade may lose).
+//! and `linkdoctor snapshot` (save the settings an upgrade may lose). A run that read no
+//! configuration exits 2 and says what it looked at: nothing read is not "all clear".
 
 use super::{exit, exit_code, print_stdout, print_warnings, stdout_written, use_color};
 use crate::check::{self, CheckOptions, baseline, render::render};
 use crate::cli::{CheckArgs, SnapshotArgs};
 use crate::pipeline::Fatal;
+use crate::report::sanitize;
 
 pub fn run(args: &CheckArgs) -> Result<u8, Fatal> {
     let out = &args.output;
@@ -13,6 +15,8 @@ pub fn run(args: &CheckArgs) -> Result<u8, Fatal> {
         base_urls: &args.base_url,
         baseline: args.baseline.as_deref(),
         redact: !out.no_redact,
+        limits: args.limits.limits(),
+        product: args.product,
     })
     .map_err(Fatal)?;
     print_warnings(&report.warnings, out.quiet);
@@ -21,6 +25,13 @@ pub fn run(args: &CheckArgs) -> Result<u8, Fatal> {
         out.format,
         use_color(out.color),
     )))?;
+    if let Some(why) = &report.summary.nothing_checked {
+        eprintln!(
+            "linkdoctor: error: nothing checked: {}",
+            sanitize::inline(why)
+        );
+        return Ok(exit::FATAL);
+    }
     Ok(exit_code(
         report.summary.highest_severity,
         report.warnings.len(),
@@ -34,13 +45,13 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<u8, Fatal> {
         base_urls: &args.base_url,
         baseline: None,
         redact: !args.no_redact,
+        limits: args.limits.limits(),
+        product: args.product,
     })
     .map_err(Fatal)?;
     print_warnings(&report.warnings, args.quiet);
-    if report.instances.is_empty() {
-        return Err(Fatal(
-            "nothing to snapshot: no Atlassian installation found in the paths given".into(),
-        ));
+    if let Some(why) = &report.summary.nothing_checked {
+        return Err(Fatal(format!("nothing to snapshot: {why}")));
     }
     let snap = baseline::build(&report.instances, !args.no_redact);
     let mut text = serde_json::to_string_pretty(&snap)

@@ -11,6 +11,10 @@
 //!   `<home>/logs` for the product's own log, `<install>/logs` and Crowd's
 //!   `<install>/apache-tomcat/logs` for Tomcat, Fisheye/Crucible `<install>/var/log`, with the
 //!   product named by a folder (`/opt/atlassian/jira`, `jira-home`, `confluence-data`...).
+//!
+//! The configuration files `check` reads get their own role ([`ConfigRole`], by file name
+//! and folder, on disk and in zips alike), and a folder path names a product through
+//! [`product_of_folder`].
 
 use super::Role;
 use crate::model::Product;
@@ -52,6 +56,92 @@ pub fn product_of(path: &str) -> Option<Product> {
     let parts = components(path);
     let (name, dirs) = parts.split_last()?;
     product_from_file_name(name).or_else(|| dirs.iter().rev().find_map(|d| product_from_word(d)))
+}
+
+/// Best guess of the product a folder belongs to, from its own name and then its parents'
+/// (`/opt/atlassian/jira` → Jira, `/srv/confluence/install` → Confluence).
+pub fn product_of_folder(path: &str) -> Option<Product> {
+    components(path)
+        .iter()
+        .rev()
+        .find_map(|d| product_from_word(d))
+}
+
+/// What a configuration file read by `check` is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ConfigRole {
+    /// Tomcat `server.xml` of the install (`conf/` or `apache-tomcat/conf/`), or the one a
+    /// support zip collected (`tomcat-config/server.xml`).
+    InstallServerXml,
+    /// Bitbucket 4.x / Stash 3.8+ `<home>/shared/server.xml`.
+    SharedServerXml,
+    /// Bitbucket 5+ `<home>/shared/bitbucket.properties`.
+    BitbucketProperties,
+    /// Fisheye/Crucible `config.xml` (the caller checks it has `<web-server>`).
+    FisheyeConfig,
+    /// A support zip's `application-properties/application.xml`.
+    ApplicationXml,
+    /// Start scripts carrying JVM arguments (`setenv.sh`, `setenv.bat`, `_start-webapp.sh`).
+    JvmScript,
+    /// Authentication configuration (`seraph-config.xml`, an exported application-link
+    /// configuration: a file whose name mentions `applink`).
+    AuthConfig,
+}
+
+impl ConfigRole {
+    /// The product only this kind of file belongs to.
+    pub fn product(self) -> Option<Product> {
+        match self {
+            ConfigRole::BitbucketProperties | ConfigRole::SharedServerXml => {
+                Some(Product::Bitbucket)
+            }
+            ConfigRole::FisheyeConfig => Some(Product::Fisheye),
+            _ => None,
+        }
+    }
+
+    /// Is this a web-server configuration file (one of those `check` chooses the effective
+    /// file from)?
+    pub fn is_web_config(self) -> bool {
+        matches!(
+            self,
+            ConfigRole::InstallServerXml
+                | ConfigRole::SharedServerXml
+                | ConfigRole::BitbucketProperties
+                | ConfigRole::FisheyeConfig
+        )
+    }
+}
+
+/// The configuration role of the file at `path` (a path on disk or a zip member name).
+pub fn config_role_of(path: &str) -> Option<ConfigRole> {
+    let parts = components(path);
+    let (name, dirs) = parts.split_last()?;
+    let name = name.to_ascii_lowercase();
+    let parent = dirs.last().map(|d| d.to_ascii_lowercase());
+    match name.as_str() {
+        "server.xml" if parent.as_deref() == Some("shared") => Some(ConfigRole::SharedServerXml),
+        "server.xml" => Some(ConfigRole::InstallServerXml),
+        "bitbucket.properties" => Some(ConfigRole::BitbucketProperties),
+        "config.xml" => Some(ConfigRole::FisheyeConfig),
+        "application.xml"
+            if dirs
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case("application-properties")) =>
+        {
+            Some(ConfigRole::ApplicationXml)
+        }
+        "setenv.sh" | "setenv.bat" | "_start-webapp.sh" => Some(ConfigRole::JvmScript),
+        "seraph-config.xml" => Some(ConfigRole::AuthConfig),
+        _ if name.contains("applink")
+            && [".xml", ".json", ".txt", ".properties"]
+                .iter()
+                .any(|e| name.ends_with(e)) =>
+        {
+            Some(ConfigRole::AuthConfig)
+        }
+        _ => None,
+    }
 }
 
 /// Is this the name of a Tomcat log (`catalina.out`, `catalina.2024-01-31.log`, access logs,
@@ -172,5 +262,40 @@ mod tests {
             Some(Role::Configuration)
         );
         assert_eq!(role_of("/tmp/notes.log"), None);
+    }
+
+    #[test]
+    fn config_roles_and_folders() {
+        use ConfigRole::*;
+        assert_eq!(
+            config_role_of("x.zip!tomcat-config/server.xml"),
+            Some(InstallServerXml)
+        );
+        assert_eq!(
+            config_role_of("/var/bb/shared/server.xml"),
+            Some(SharedServerXml)
+        );
+        assert_eq!(
+            config_role_of("application-properties/application.xml"),
+            Some(ApplicationXml)
+        );
+        assert_eq!(config_role_of("other/application.xml"), None);
+        assert_eq!(
+            config_role_of("application-config/applinks.json"),
+            Some(AuthConfig)
+        );
+        assert_eq!(config_role_of(r"C:\jira\bin\setenv.bat"), Some(JvmScript));
+        assert_eq!(config_role_of("application-logs/atlassian-jira.log"), None);
+        assert_eq!(BitbucketProperties.product(), Some(Product::Bitbucket));
+        assert!(!JvmScript.is_web_config());
+        assert_eq!(
+            product_of_folder("/opt/atlassian/jira"),
+            Some(Product::Jira)
+        );
+        assert_eq!(
+            product_of_folder("/srv/confluence/install"),
+            Some(Product::Confluence)
+        );
+        assert_eq!(product_of_folder("/opt/atlassian"), None);
     }
 }

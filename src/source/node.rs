@@ -4,7 +4,10 @@
 //!   application.xml is not documented, so the reader is tolerant: it takes the first element
 //!   whose name says node id (`node-id`, `nodeId`, `jira.node.id`, `cluster-node-name`...),
 //!   else host name, and also reads `-Djira.node.id=`, `-Dconfluence.cluster.node.name=` and
-//!   `-Duser.timezone=` out of JVM argument text;
+//!   `-Duser.timezone=` out of JVM argument text. The same reader gives `check` the product
+//!   version and base URL (`<Version>`, `<Base-URL>`, `<jira.baseurl>`...), and
+//!   [`jvm_time_zone`] is the one `-Duser.timezone=` parser (scan and check, application.xml
+//!   and start scripts);
 //! - a fleet share laid out as `<root>/<host>/...` when the user passes the root;
 //! - the name of the support zip (`<product>_support_<date>_<node>.zip`, else its stem).
 
@@ -18,6 +21,10 @@ pub struct NodeInfo {
     pub product: Option<Product>,
     /// IANA time-zone name of the JVM (`-Duser.timezone`), when valid.
     pub time_zone: Option<String>,
+    /// The product version application.xml records (`<Version>`).
+    pub version: Option<String>,
+    /// The base URL application.xml records (any element whose name ends in `baseurl`).
+    pub base_url: Option<String>,
 }
 
 impl NodeInfo {
@@ -26,6 +33,8 @@ impl NodeInfo {
         self.node = self.node.take().or(other.node);
         self.product = self.product.or(other.product);
         self.time_zone = self.time_zone.take().or(other.time_zone);
+        self.version = self.version.take().or(other.version);
+        self.base_url = self.base_url.take().or(other.base_url);
     }
 }
 
@@ -51,11 +60,19 @@ const PRODUCT_KEYS: [&str; 5] = [
     "appname",
 ];
 
+/// A key or element name reduced to lower-case ASCII letters and digits (`Base-URL`,
+/// `jira.baseurl` and `base_url` all end in `baseurl`).
 fn normalise_key(k: &str) -> String {
     k.chars()
-        .filter(|c| !matches!(c, '-' | '_' | '.' | ' '))
-        .flat_map(char::to_lowercase)
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
         .collect()
+}
+
+/// An element's trimmed text, when it has any.
+fn text_value(v: &str) -> Option<String> {
+    let v = v.trim();
+    (!v.is_empty()).then(|| v.to_string())
 }
 
 /// A plausible node id or host name: short, one token, printable.
@@ -73,15 +90,33 @@ fn valid_zone(v: &str) -> Option<String> {
     jiff::tz::TimeZone::get(v).ok().map(|_| v.to_string())
 }
 
-/// `-Dkey=value` in JVM argument text.
-fn system_property(text: &str, key: &str) -> Option<String> {
+/// A `-Dkey=value` found in text, and the byte offset of its `-D`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemProperty {
+    pub value: String,
+    pub offset: usize,
+}
+
+/// The first `-Dkey=value` in JVM argument text (application.xml's JVM arguments, a
+/// `setenv.sh` line). The value ends at white space, a quote, `<`, `>`, `,`, `;` or `$`, so
+/// `JVM_SUPPORT_RECOMMENDED_ARGS="-Duser.timezone=UTC"` gives `UTC`. An empty value is none.
+pub fn system_property(text: &str, key: &str) -> Option<SystemProperty> {
     let pat = format!("-D{key}=");
-    let at = text.find(&pat)? + pat.len();
-    let rest = &text[at..];
+    let offset = text.find(&pat)?;
+    let rest = &text[offset + pat.len()..];
     let end = rest
-        .find(|c: char| c.is_whitespace() || c == '<' || c == ',')
+        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ',' | ';' | '$'))
         .unwrap_or(rest.len());
-    Some(rest[..end].to_string())
+    (end > 0).then(|| SystemProperty {
+        value: rest[..end].to_string(),
+        offset,
+    })
+}
+
+/// The JVM's `-Duser.timezone=` in `text`, as written (not checked against the zone
+/// database: `check` reports a misspelt zone too).
+pub fn jvm_time_zone(text: &str) -> Option<SystemProperty> {
+    system_property(text, "user.timezone")
 }
 
 fn from_jvm_text(text: &str) -> NodeInfo {
@@ -91,17 +126,17 @@ fn from_jvm_text(text: &str) -> NodeInfo {
         "cluster.node.name",
     ]
     .iter()
-    .find_map(|k| system_property(text, k).and_then(|v| clean_value(&v)));
-    let time_zone = system_property(text, "user.timezone").and_then(|v| valid_zone(&v));
+    .find_map(|k| system_property(text, k).and_then(|p| clean_value(&p.value)));
+    let time_zone = jvm_time_zone(text).and_then(|p| valid_zone(&p.value));
     NodeInfo {
         node,
-        product: None,
         time_zone,
+        ..NodeInfo::default()
     }
 }
 
-/// Reads a support zip's `application.xml`. Malformed XML yields what the JVM argument text
-/// gives, never an error.
+/// Reads a support zip's `application.xml`: node, product, JVM time zone, version and base
+/// URL. Malformed XML yields what the JVM argument text gives, never an error.
 pub fn from_application_xml(text: &str) -> NodeInfo {
     let mut info = NodeInfo::default();
     let opts = roxmltree::ParsingOptions {
@@ -122,6 +157,10 @@ pub fn from_application_xml(text: &str) -> NodeInfo {
                 info.time_zone = valid_zone(value);
             } else if info.product.is_none() && PRODUCT_KEYS.contains(&key.as_str()) {
                 info.product = product_from_word(value);
+            } else if info.version.is_none() && key == "version" {
+                info.version = text_value(value);
+            } else if info.base_url.is_none() && key.ends_with("baseurl") {
+                info.base_url = text_value(value);
             }
         }
         if info.product.is_none() {
@@ -239,6 +278,41 @@ mod tests {
         assert_eq!(bad, NodeInfo::default());
         let jvm = from_application_xml("<x -Djira.node.id=n7");
         assert_eq!(jvm.node.as_deref(), Some("n7"));
+    }
+
+    #[test]
+    fn application_xml_version_and_base_url() {
+        let x = "<properties><application-information><Version>9.4.2</Version><Base-URL>https://jira.example.com</Base-URL></application-information><java-runtime-environment><JVM-Input-Arguments>-Xmx2g -Duser.timezone=Europe/Berlin</JVM-Input-Arguments><java-version>17</java-version></java-runtime-environment></properties>";
+        let info = from_application_xml(x);
+        assert_eq!(info.version.as_deref(), Some("9.4.2"));
+        assert_eq!(info.base_url.as_deref(), Some("https://jira.example.com"));
+        assert_eq!(info.time_zone.as_deref(), Some("Europe/Berlin"));
+        let dotted =
+            from_application_xml("<p><jira.baseurl> https://j.example.com/x </jira.baseurl></p>");
+        assert_eq!(dotted.base_url.as_deref(), Some("https://j.example.com/x"));
+    }
+
+    #[test]
+    fn one_timezone_parser_for_xml_and_scripts() {
+        let line = "JVM_SUPPORT_RECOMMENDED_ARGS=\"-Xmx1g -Duser.timezone=America/New_York\"";
+        let p = jvm_time_zone(line).unwrap();
+        assert_eq!(p.value, "America/New_York");
+        assert_eq!(&line[p.offset..p.offset + 2], "-D");
+        assert_eq!(
+            jvm_time_zone("<a>-Duser.timezone=UTC</a>").unwrap().value,
+            "UTC"
+        );
+        assert_eq!(jvm_time_zone("-Duser.timezone=$TZ").map(|p| p.value), None);
+        // Written as is; validity is a separate question.
+        assert_eq!(
+            jvm_time_zone("-Duser.timezone=Europe/Berln").unwrap().value,
+            "Europe/Berln"
+        );
+        // An invalid zone is not the node's zone.
+        assert_eq!(
+            from_application_xml("<x>-Duser.timezone=Nowhere/X</x>").time_zone,
+            None
+        );
     }
 
     #[test]

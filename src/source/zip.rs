@@ -94,10 +94,22 @@ struct Level<'a> {
     depth: usize,
     /// The zip's own name without `.zip`, for the node fallback.
     stem: String,
+    /// Members listed besides logs (see [`list_with`]).
+    also: fn(&str) -> bool,
 }
 
 /// The inputs of a zip on disk, and the problems met listing it.
 pub fn list(archive: &Path, limits: &Limits) -> (Vec<Found>, Vec<Warning>) {
+    list_with(archive, limits, |_| false)
+}
+
+/// Like [`list`], and also lists the members whose name `also` accepts (the configuration
+/// files `check` reads), with the same refusals, attribution and nesting.
+pub fn list_with(
+    archive: &Path,
+    limits: &Limits,
+    also: fn(&str) -> bool,
+) -> (Vec<Found>, Vec<Warning>) {
     let mut inputs = Vec::new();
     let mut warnings = Vec::new();
     let display = archive.display().to_string();
@@ -112,6 +124,7 @@ pub fn list(archive: &Path, limits: &Limits) -> (Vec<Found>, Vec<Warning>) {
                 prefix: format!("{display}!"),
                 depth: 1,
                 stem: stem_of(&display).to_string(),
+                also,
             };
             list_level(&mut zip, &level, limits, &mut inputs, &mut warnings);
         }
@@ -155,7 +168,8 @@ fn list_level<R: Read + Seek>(
             continue;
         }
         let kind = kind_of(&name);
-        if is_dir || kind == Kind::Other {
+        let also = matches!(kind, Kind::Info | Kind::Other) && (level.also)(&name);
+        if is_dir || (kind == Kind::Other && !also) {
             continue;
         }
         if encrypted {
@@ -177,22 +191,11 @@ fn list_level<R: Read + Seek>(
             ));
             continue;
         }
+        if also {
+            inputs.push(member_found(&name, shown.clone(), size, level));
+        }
         match kind {
-            Kind::Log => inputs.push(Found {
-                input: Input {
-                    product: product_of(&name),
-                    node: None,
-                    size: Some(size),
-                    location: Location::ZipMember {
-                        archive: level.archive.to_path_buf(),
-                        nested: level.nested.clone(),
-                        member: name.clone(),
-                    },
-                    display: shown,
-                },
-                role: role_of(&name),
-                time_zone: None,
-            }),
+            Kind::Log => inputs.push(member_found(&name, shown, size, level)),
             Kind::Info => match read_small(zip, i, MAX_INFO_BYTES) {
                 Ok(bytes) => {
                     let text = String::from_utf8_lossy(&bytes);
@@ -240,6 +243,25 @@ fn list_level<R: Read + Seek>(
         input.product = input.product.or(product);
         input.node = input.node.take().or_else(|| node.clone());
         found.time_zone = found.time_zone.take().or_else(|| info.time_zone.clone());
+    }
+}
+
+/// A member as an input, before the attribution of its level.
+fn member_found(name: &str, shown: String, size: u64, level: &Level) -> Found {
+    Found {
+        input: Input {
+            product: product_of(name),
+            node: None,
+            size: Some(size),
+            location: Location::ZipMember {
+                archive: level.archive.to_path_buf(),
+                nested: level.nested.clone(),
+                member: name.to_string(),
+            },
+            display: shown,
+        },
+        role: role_of(name),
+        time_zone: None,
     }
 }
 
@@ -292,6 +314,7 @@ fn nested_zip<R: Read + Seek>(
                 prefix: format!("{shown}!"),
                 depth: level.depth + 1,
                 stem: stem_of(name).to_string(),
+                also: level.also,
             };
             list_level(&mut inner, &next, limits, inputs, warnings);
         }
