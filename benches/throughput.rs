@@ -8,6 +8,10 @@
 //! - on a gzip file and on a support zip of the same corpus, and on a 2 GiB single file
 //!   (with `LINKDOCTOR_BENCH_ARCHIVES=1`),
 //! - `rg -c -F` with the catalog's prefilter literals (and `gzip -dc | rg`, `unzip -p | rg`),
+//! - memory: a flood corpus of the same size with one failure on every line (JSON report and
+//!   streamed NDJSON), and a tree of 100,000 small log files (`LINKDOCTOR_BENCH_TREE_FILES`),
+//! - with `LINKDOCTOR_BENCH_BASELINE=/path/to/an/older/linkdoctor`, that binary on the plain
+//!   corpus with 1 thread, for a before/after ratio in the same run,
 //!
 //! and prints MB/s, peak RSS of each run and the ratio against ripgrep.
 //! Nothing here is a pass/fail test: it prints figures for the README.
@@ -249,9 +253,90 @@ fn main() {
         mbps(size, wc.seconds),
         wc.seconds
     );
+    if let Ok(old) = std::env::var("LINKDOCTOR_BENCH_BASELINE") {
+        let before = best(
+            &format!("{old} scan --quiet --format json --threads 1 {c} > /dev/null"),
+            3,
+        );
+        println!(
+            "baseline {old}, 1 thread:  {:>8.0} MB/s  ({:.2} s); this build / baseline: {:.3}",
+            mbps(size, before.seconds),
+            before.seconds,
+            before.seconds / one.seconds
+        );
+    }
+    memory(bin, &dir, mb);
     if std::env::var("LINKDOCTOR_BENCH_ARCHIVES").is_ok_and(|v| v == "1") {
         archives(bin, &dir, &corpus, size, cores, have_rg, &rg_pats);
     }
+}
+
+/// Writes `mb` MiB of log where every line is an application-link failure.
+fn generate_flood(path: &Path, mb: u64) -> std::io::Result<u64> {
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let (mut written, mut n) = (0u64, 0u64);
+    while written < mb << 20 {
+        let line = format!(
+            "2024-03-01 {:02}:{:02}:{:02},{:03}+0000 WARN [Caesium-1-4] [c.a.applinks.core.DefaultApplicationLinkRequest] Request to http://bitbucket.example.com:7990 failed: Connect to bitbucket.example.com:7990 failed: Connection refused\n",
+            (n / 3_600_000) % 24,
+            (n / 60_000) % 60,
+            (n / 1000) % 60,
+            n % 1000
+        );
+        w.write_all(line.as_bytes())?;
+        written += line.len() as u64;
+        n += 1;
+    }
+    w.flush()?;
+    Ok(n)
+}
+
+/// Peak memory where the number of events or of inputs is large: a flood of failures, and a
+/// tree of many small files. Memory must be bounded by the report, not by the events.
+fn memory(bin: &str, dir: &Path, mb: u64) {
+    let flood = dir.join(format!("flood-{mb}MB/atlassian-jira.log"));
+    if !flood.exists() {
+        fs::create_dir_all(flood.parent().expect("parent")).expect("flood dir");
+        eprintln!("generating {} ...", flood.display());
+        generate_flood(&flood, mb).expect("generate flood");
+    }
+    let size = fs::metadata(&flood).expect("flood").len();
+    let f = flood.display();
+    for format in ["json", "ndjson"] {
+        let cmd = format!("{bin} scan --quiet --format {format} --threads 1 {f} > /dev/null");
+        let r = best(&cmd, 1);
+        let rss = peak_rss_kb(&cmd);
+        println!(
+            "flood (a failure on every line), {format:<6} 1 thread: {:>6.0} MB/s ({:.2} s, peak RSS {:.1} MB)",
+            mbps(size, r.seconds),
+            r.seconds,
+            rss as f64 / 1024.0
+        );
+    }
+    let files: usize = std::env::var("LINKDOCTOR_BENCH_TREE_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let tree = dir.join(format!("tree-{files}"));
+    if !tree.exists() {
+        eprintln!("writing {files} small logs under {} ...", tree.display());
+        let line = "2024-03-01 10:00:00,000+0000 INFO [main] [c.a.j.Foo] ordinary line\n".repeat(3);
+        for i in 0..files {
+            let p = tree.join(format!("host{:03}/jira/log/atlassian-jira.log.{i}", i / 1000));
+            if i % 1000 == 0 {
+                fs::create_dir_all(p.parent().expect("parent")).expect("tree dir");
+            }
+            fs::write(&p, &line).expect("tree file");
+        }
+    }
+    let cmd = format!("{bin} scan --quiet --format json {} > /dev/null", tree.display());
+    let r = best(&cmd, 1);
+    let rss = peak_rss_kb(&cmd);
+    println!(
+        "tree of {files} small logs, all threads: {:.2} s, peak RSS {:.1} MB",
+        r.seconds,
+        rss as f64 / 1024.0
+    );
 }
 
 /// gzip, support zip and 2 GiB single-file figures.
