@@ -10,6 +10,7 @@ pub mod discover;
 pub mod installed;
 pub mod limits;
 pub mod node;
+pub mod read;
 pub mod state;
 pub mod zip;
 
