@@ -284,7 +284,7 @@ fn probe_member(input: &Input, archive: &Path, limits: &ReadLimits) -> Option<Pr
 fn probe_file(path: &Path, display: &str, limits: &ReadLimits) -> io::Result<Probe> {
     let meta = std::fs::metadata(path)?;
     let (device, inode) = state::identity(&meta);
-    let gz = decode::is_gzip_file(path);
+    let gz = decode::needs_decoder(path);
     let mut head = Vec::with_capacity(FINGERPRINT_BYTES);
     let reader = decode::decode_limited(Box::new(File::open(path)?), limits)?;
     reader
@@ -327,10 +327,10 @@ fn plan_input(
     let path = match &input.location {
         Location::File(path) => path,
         // Support zips do not grow: a member read before is skipped to its end.
-        Location::ZipMember { .. } if probe.is_some() => return Ok(decoded_from(start, probe)),
+        Location::Member { .. } if probe.is_some() => return Ok(decoded_from(start, probe)),
         _ => return Ok(whole(None)),
     };
-    if decode::is_gzip_file(path) {
+    if decode::needs_decoder(path) {
         return Ok(decoded_from(start, probe));
     }
     let fail = |e: io::Error| {
@@ -407,9 +407,7 @@ pub fn run_incremental(job: ScanJob) -> Result<(Report, Option<PendingState>), F
                 .par_iter()
                 .map(|input| match &input.location {
                     Location::File(path) => probe_file(path, &input.display, &read_limits).ok(),
-                    Location::ZipMember { archive, .. } => {
-                        probe_member(input, archive, &read_limits)
-                    }
+                    Location::Member { archive, .. } => probe_member(input, archive, &read_limits),
                     Location::Stdin => None,
                 })
                 .collect()
