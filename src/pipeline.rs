@@ -327,7 +327,7 @@ fn plan_input(
     let path = match &input.location {
         Location::File(path) => path,
         // Support zips do not grow: a member read before is skipped to its end.
-        Location::Member { .. } if probe.is_some() => return Ok(decoded_from(start, probe)),
+        Location::Member(_) if probe.is_some() => return Ok(decoded_from(start, probe)),
         _ => return Ok(whole(None)),
     };
     if decode::needs_decoder(path) {
@@ -407,7 +407,7 @@ pub fn run_incremental(job: ScanJob) -> Result<(Report, Option<PendingState>), F
                 .par_iter()
                 .map(|input| match &input.location {
                     Location::File(path) => probe_file(path, &input.display, &read_limits).ok(),
-                    Location::Member { archive, .. } => probe_member(input, archive, &read_limits),
+                    Location::Member(m) => probe_member(input, &m.archive, &read_limits),
                     Location::Stdin => None,
                 })
                 .collect()

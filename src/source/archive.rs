@@ -18,7 +18,10 @@ use super::decode::{GzipReader, ReadLimits};
 use super::discover::is_log_file_name;
 use super::limits::{Compressed, CountingReader, LimitedReader, Limits};
 use super::node::{self, NodeInfo};
-use super::{ArchiveFormat, EntryRef, Found, Input, Location, MemberRef, NestedArchive, tar, zip};
+use super::{
+    ArchiveFormat, ArchiveMember, EntryRef, Found, Input, Location, MemberRef, NestedArchive, tar,
+    zip,
+};
 use crate::warning::Warning;
 use flate2::read::MultiGzDecoder;
 use std::cell::RefCell;
@@ -439,12 +442,12 @@ impl Lister<'_> {
                     product: product_of(&member.name),
                     node: None,
                     size: Some(member.size),
-                    location: Location::Member {
+                    location: Location::Member(Box::new(ArchiveMember {
                         archive: self.archive.to_path_buf(),
                         format: self.format,
                         nested: level.nested.clone(),
                         member: member.clone(),
-                    },
+                    })),
                     display: shown,
                 },
                 role: role_of(&member.name),
@@ -526,7 +529,7 @@ impl Lister<'_> {
     /// Product, node and time zone of this level's own members, from what the archive
     /// records, its name, and the names of its members.
     fn attribute(&mut self, first: usize, level: &Level, info: &NodeInfo) {
-        let own = |f: &Found| matches!(&f.input.location, Location::Member { nested, .. } if nested.len() == level.nested.len());
+        let own = |f: &Found| matches!(&f.input.location, Location::Member(m) if m.nested.len() == level.nested.len());
         let node = info
             .node
             .clone()

@@ -6,7 +6,7 @@
 
 use super::archive::{self, ArchiveCache};
 use super::limits::{Budget, Compressed, CountingReader, LimitedReader, Limits, MemoryGate};
-use super::{ArchiveFormat, Input, Location, text};
+use super::{ArchiveFormat, ArchiveMember, Input, Location, text};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -85,12 +85,13 @@ pub fn with_input<T>(
                 .map_err(|e| format!("cannot read: {e}"))?;
             Ok(f(&mut reader))
         }
-        Location::Member {
-            archive,
-            format,
-            nested,
-            member,
-        } => {
+        Location::Member(m) => {
+            let ArchiveMember {
+                archive,
+                format,
+                nested,
+                member,
+            } = &**m;
             if limits.budget.used() >= limits.limits.max_total_bytes {
                 return Err(format!(
                     "not read: the scan already passed {} decompressed bytes (--max-total-bytes)",

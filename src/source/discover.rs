@@ -17,7 +17,7 @@ use super::{ArchiveFormat, Found, Input, Location, node};
 use crate::warning::Warning;
 use regex::Regex;
 use std::path::Path;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use walkdir::WalkDir;
 
 static LOG_NAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -145,10 +145,8 @@ fn stem_nodes(inputs: &mut [Found]) {
         .map(|f| &mut f.input)
         .filter(|i| i.node.is_none())
     {
-        if let Location::Member {
-            archive, nested, ..
-        } = &input.location
-        {
+        if let Location::Member(m) = &input.location {
+            let (archive, nested) = (&m.archive, &m.nested);
             let name = match nested.last() {
                 Some(n) => Some(archive::stem_of(&n.member.name).to_string()),
                 None if archive == Path::new("-") => None,
@@ -163,7 +161,10 @@ fn stem_nodes(inputs: &mut [Found]) {
 
 fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
     let first = d.inputs.len();
-    let mut relative: Vec<Vec<String>> = Vec::new();
+    // Per input: the first folder under the root (a host, in a fleet share), when the
+    // input is at least one folder down; one shared string per folder.
+    let mut tops: Vec<Option<Arc<str>>> = Vec::new();
+    let mut last_top: Option<Arc<str>> = None;
     let walker = WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -215,24 +216,52 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
         } else {
             continue;
         }
-        let rel: Vec<String> = entry
+        let mut parts = entry
             .path()
             .strip_prefix(root)
-            .map(|p| {
-                p.components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        relative.extend(std::iter::repeat_n(rel, d.inputs.len() - before));
-    }
-    if let Some(hosts) = node::fleet_hosts(&relative) {
-        for (found, host) in d.inputs[first..].iter_mut().zip(hosts) {
-            let input = &mut found.input;
-            // A node id recorded in a support zip is more precise than the folder name.
-            if input.node.is_none() {
-                input.node = Some(host);
+            .into_iter()
+            .flat_map(|p| p.components());
+        let top = match (parts.next(), parts.next()) {
+            (Some(top), Some(_)) => {
+                let top = top.as_os_str().to_string_lossy();
+                match &last_top {
+                    Some(t) if **t == *top => Some(t.clone()),
+                    _ => {
+                        last_top = Some(Arc::from(top.as_ref()));
+                        last_top.clone()
+                    }
+                }
             }
+            _ => None,
+        };
+        tops.extend(std::iter::repeat_n(top, d.inputs.len() - before));
+    }
+    assign_fleet_hosts(&mut d.inputs[first..], &tops);
+}
+
+/// A folder laid out as `<root>/<host>/...` gives each input its host as node (unless a
+/// support zip recorded a more precise node id): every input is under a folder of the
+/// root, there are at least two such folders, and none is an install or home layout word.
+fn assign_fleet_hosts(inputs: &mut [Found], tops: &[Option<Arc<str>>]) {
+    if tops.is_empty() || tops.iter().any(Option::is_none) {
+        return;
+    }
+    let mut distinct: Vec<&str> = tops.iter().flatten().map(|t| &**t).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    // The same judgement as for every path, made once per folder.
+    let sample: Vec<Vec<String>> = distinct
+        .iter()
+        .map(|h| vec![h.to_string(), String::new()])
+        .collect();
+    if node::fleet_hosts(&sample).is_none() {
+        return;
+    }
+    for (found, top) in inputs.iter_mut().zip(tops) {
+        let input = &mut found.input;
+        // A node id recorded in a support zip is more precise than the folder name.
+        if input.node.is_none() {
+            input.node = top.as_deref().map(str::to_string);
         }
     }
 }

@@ -30,17 +30,21 @@ pub enum Location {
     /// Standard input (`-`).
     Stdin,
     /// A member of an archive (zip, tar or gzip-compressed tar) on disk, possibly inside
-    /// archives nested in it. A spooled standard input is the archive `-`.
-    Member {
-        /// The archive file on disk (`-` for standard input spooled in memory).
-        archive: PathBuf,
-        /// Its format.
-        format: ArchiveFormat,
-        /// The nested archives leading to the member, outermost first.
-        nested: Vec<NestedArchive>,
-        /// The member in its (innermost) archive.
-        member: MemberRef,
-    },
+    /// archives nested in it (boxed: inputs are many, and most are plain files).
+    Member(Box<ArchiveMember>),
+}
+
+/// Where an archive member is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveMember {
+    /// The archive file on disk (`-` for standard input spooled in memory).
+    pub archive: PathBuf,
+    /// Its format.
+    pub format: ArchiveFormat,
+    /// The nested archives leading to the member, outermost first.
+    pub nested: Vec<NestedArchive>,
+    /// The member in its (innermost) archive.
+    pub member: MemberRef,
 }
 
 /// The archive formats read in place.
