@@ -355,23 +355,7 @@ impl Lister<'_> {
                 }
             }
             ArchiveFormat::Tar | ArchiveFormat::TarGz => {
-                let raw: Box<dyn Read> = if format == ArchiveFormat::TarGz {
-                    let (counted, count) = CountingReader::new(source);
-                    // The member limit applies to each member, not to the whole archive.
-                    let whole = Limits {
-                        max_member_bytes: u64::MAX,
-                        ..self.limits.limits
-                    };
-                    Box::new(LimitedReader::new(
-                        GzipReader::new(MultiGzDecoder::new(BufReader::new(counted))),
-                        "gzip stream",
-                        Compressed::Counted(count),
-                        whole,
-                        self.limits.budget.clone(),
-                    ))
-                } else {
-                    Box::new(source)
-                };
+                let raw = tar_stream(source, format, self.limits);
                 let limits = self.limits;
                 let result = tar::for_each_entry(raw, |e, data| {
                     self.handle(e, level, &mut seen, &mut info, &mut |cap| {
@@ -557,6 +541,107 @@ impl Lister<'_> {
             found.time_zone = found.time_zone.take().or_else(|| info.time_zone.clone());
         }
     }
+}
+
+/// A tar's bytes front to back; a tar.gz decompressed under the total and ratio limits
+/// (the member limit applies to each member, not to the whole archive).
+fn tar_stream(source: Source, format: ArchiveFormat, limits: &ReadLimits) -> Box<dyn Read> {
+    if format != ArchiveFormat::TarGz {
+        return Box::new(source);
+    }
+    let (counted, count) = CountingReader::new(source);
+    let whole = Limits {
+        max_member_bytes: u64::MAX,
+        ..limits.limits
+    };
+    Box::new(LimitedReader::new(
+        GzipReader::new(MultiGzDecoder::new(BufReader::new(counted))),
+        "gzip stream",
+        Compressed::Counted(count),
+        whole,
+        limits.budget.clone(),
+    ))
+}
+
+/// A member read whole (see [`read_members`]).
+#[derive(Debug)]
+pub struct MemberBytes {
+    /// `x.zip!conf/server.xml`.
+    pub display: String,
+    /// The member's path in the archive (decoded lossily).
+    pub name: String,
+    /// Its bytes, or why they could not be read (too big, corrupt, encrypted...).
+    pub bytes: Result<Vec<u8>, String>,
+}
+
+/// Reads whole, each under `cap` bytes and the limits (ratio, total), the members of an
+/// archive on disk (zip, tar or tar.gz, by `format`; nested archives are not opened) whose
+/// path `wanted` accepts: configuration files for `check`, through the same stack as logs.
+/// Members with unsafe names (`..`, absolute) are never read.
+pub fn read_members(
+    archive: &Path,
+    format: ArchiveFormat,
+    limits: &ReadLimits,
+    cap: u64,
+    wanted: &dyn Fn(&str) -> bool,
+) -> (Vec<MemberBytes>, Vec<Warning>) {
+    let display = archive.display().to_string();
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
+    let source = match Source::open(archive) {
+        Ok(s) => s,
+        Err(e) => {
+            warnings.push(Warning::new(
+                display,
+                format!("cannot read: {}", super::discover::describe_io(&e)),
+            ));
+            return (out, warnings);
+        }
+    };
+    let mut take = |e: &EntryInfo, read: &mut dyn FnMut() -> Result<Vec<u8>, String>| {
+        if e.is_dir || !wanted(&e.name) || zip::is_unsafe_name(&e.name) {
+            return;
+        }
+        let bytes = match &e.problem {
+            Some(p) => Err(p.clone()),
+            None => read(),
+        };
+        out.push(MemberBytes {
+            display: format!("{display}!{}", e.name),
+            name: e.name.clone(),
+            bytes,
+        });
+    };
+    match format {
+        ArchiveFormat::Zip => match ::zip::ZipArchive::new(source.clone()) {
+            Ok(mut z) => {
+                let (entries, problems) = zip::entries(&mut z, &source);
+                for p in problems {
+                    warnings.push(Warning::new(display.as_str(), p));
+                }
+                for e in &entries {
+                    take(e, &mut || {
+                        zip::with_entry(&mut z, &source, e.entry, e.compressed, |r| {
+                            read_capped(r, cap, Compressed::Known(e.compressed), limits)
+                        })
+                        .and_then(|r| r)
+                    });
+                }
+            }
+            Err(e) => warnings.push(Warning::new(display.as_str(), zip::describe_zip_error(&e))),
+        },
+        ArchiveFormat::Tar | ArchiveFormat::TarGz => {
+            let result = tar::for_each_entry(tar_stream(source, format, limits), |e, data| {
+                take(&e, &mut || {
+                    read_capped(data, cap, Compressed::Unknown, limits)
+                });
+            });
+            if let Err(msg) = result {
+                warnings.push(Warning::new(display.as_str(), msg));
+            }
+        }
+    }
+    (out, warnings)
 }
 
 /// Reads a whole member under the limits, refusing more than `cap` bytes.
@@ -831,6 +916,54 @@ mod tests {
         );
         assert_eq!(stem_of("x.zip"), "x");
         assert_eq!(stem_of("x.log"), "x.log");
+    }
+
+    #[test]
+    fn read_members_for_check_from_zip_and_tar_gz() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let xml = b"<Server><Connector port=\"8080\"/></Server>";
+        let mut w = ::zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        for (name, data) in [
+            ("conf/server.xml", &xml[..]),
+            ("big/setenv.sh", &[b'x'; 5000][..]),
+        ] {
+            w.start_file(name, ::zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(data).unwrap();
+        }
+        let zip_path = dir.path().join("s.zip");
+        std::fs::write(&zip_path, w.finish().unwrap().into_inner()).unwrap();
+        let mut b = ::tar::Builder::new(Vec::new());
+        let mut h = ::tar::Header::new_ustar();
+        h.set_size(xml.len() as u64);
+        h.set_cksum();
+        b.append_data(&mut h, "x/conf/server.xml", &xml[..])
+            .unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&b.into_inner().unwrap()).unwrap();
+        let tgz_path = dir.path().join("s.tgz");
+        std::fs::write(&tgz_path, gz.finish().unwrap()).unwrap();
+        assert_eq!(format_of_file(&tgz_path), Some(ArchiveFormat::TarGz));
+
+        let wanted = |n: &str| n.ends_with("server.xml") || n.ends_with("setenv.sh");
+        let limits = ReadLimits::default();
+        let (got, warnings) = read_members(&zip_path, ArchiveFormat::Zip, &limits, 1000, &wanted);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].bytes.as_deref().unwrap(), xml);
+        assert!(got[0].display.ends_with("s.zip!conf/server.xml"));
+        assert!(
+            got[1]
+                .bytes
+                .as_ref()
+                .unwrap_err()
+                .contains("larger than 1000")
+        );
+        let (got, _) = read_members(&tgz_path, ArchiveFormat::TarGz, &limits, 1000, &wanted);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].name, "x/conf/server.xml");
+        assert_eq!(got[0].bytes.as_deref().unwrap(), xml);
     }
 
     #[test]
