@@ -185,6 +185,22 @@ fn tar_gz_in_a_walked_folder_and_archives_nested_in_tar() {
     let pkix = finding(&v, "ssl-untrusted-certificate").unwrap();
     assert_eq!(pkix["products"][0], "confluence");
 
+    // A file named like an archive that is none is a warning, not a silent skip.
+    let other = tempfile::tempdir().unwrap();
+    write(other.path(), "h/notes.tgz", &gz(b"just text\n"));
+    write(
+        other.path(),
+        "h/atlassian-jira.log",
+        TIMESTAMP_REFUSED.as_bytes(),
+    );
+    let (v, _, _) = scan(&[&other.path().display().to_string()], None);
+    let w = warnings(&v);
+    assert!(
+        w.iter()
+            .any(|w| w.contains("notes.tgz") && w.contains("not a zip or tar")),
+        "{w:?}"
+    );
+
     // The depth limit holds across formats: tar > zip is 2 deep.
     let (v, _, _) = scan(&[&root, "--max-depth", "1"], None);
     let w = warnings(&v);

@@ -355,9 +355,8 @@ impl Lister<'_> {
                 }
             }
             ArchiveFormat::Tar | ArchiveFormat::TarGz => {
-                let raw = tar_stream(source, format, self.limits);
                 let limits = self.limits;
-                let result = tar::for_each_entry(raw, |e, data| {
+                let result = tar_entries(source, format, limits, |e, data| {
                     self.handle(e, level, &mut seen, &mut info, &mut |cap| {
                         read_capped(data, cap, Compressed::Unknown, limits)
                     });
@@ -543,24 +542,31 @@ impl Lister<'_> {
     }
 }
 
-/// A tar's bytes front to back; a tar.gz decompressed under the total and ratio limits
-/// (the member limit applies to each member, not to the whole archive).
-fn tar_stream(source: Source, format: ArchiveFormat, limits: &ReadLimits) -> Box<dyn Read> {
+/// Calls `f` with the members of a tar (skipping unread data by seeking) or of a tar.gz
+/// (decompressed under the total and ratio limits; the member limit applies to each member,
+/// not to the whole archive).
+fn tar_entries(
+    source: Source,
+    format: ArchiveFormat,
+    limits: &ReadLimits,
+    f: impl FnMut(EntryInfo, &mut dyn Read),
+) -> Result<(), String> {
     if format != ArchiveFormat::TarGz {
-        return Box::new(source);
+        return tar::for_each_entry_seekable(source, f);
     }
     let (counted, count) = CountingReader::new(source);
     let whole = Limits {
         max_member_bytes: u64::MAX,
         ..limits.limits
     };
-    Box::new(LimitedReader::new(
+    let stream = LimitedReader::new(
         GzipReader::new(MultiGzDecoder::new(BufReader::new(counted))),
         "gzip stream",
         Compressed::Counted(count),
         whole,
         limits.budget.clone(),
-    ))
+    );
+    tar::for_each_entry(Box::new(stream), f)
 }
 
 /// A member read whole (see [`read_members`]).
@@ -631,7 +637,7 @@ pub fn read_members(
             Err(e) => warnings.push(Warning::new(display.as_str(), zip::describe_zip_error(&e))),
         },
         ArchiveFormat::Tar | ArchiveFormat::TarGz => {
-            let result = tar::for_each_entry(tar_stream(source, format, limits), |e, data| {
+            let result = tar_entries(source, format, limits, |e, data| {
                 take(&e, &mut || {
                     read_capped(data, cap, Compressed::Unknown, limits)
                 });

@@ -214,6 +214,12 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
             let size = entry.metadata().ok().map(|m| m.len());
             d.inputs.push(file_input(entry.path(), size));
         } else {
+            if archive_extension(&name).is_some() {
+                d.warnings.push(Warning::new(
+                    entry.path().display().to_string(),
+                    "named like an archive but is not a zip or tar (by its first bytes); skipped",
+                ));
+            }
             continue;
         }
         let mut parts = entry

@@ -7,7 +7,7 @@
 use super::EntryRef;
 use super::archive::EntryInfo;
 use flate2::read::MultiGzDecoder;
-use std::io::Read;
+use std::io::{Read, Seek};
 
 /// Does this block start a tar (POSIX `ustar` or GNU `ustar  ` magic at offset 257)?
 pub fn is_tar_head(head: &[u8]) -> bool {
@@ -27,10 +27,28 @@ pub fn gunzip_head(head: &[u8]) -> Vec<u8> {
 /// its data. A broken archive ends the listing with an error (members before it are kept).
 pub fn for_each_entry(
     reader: Box<dyn Read + '_>,
-    mut f: impl FnMut(EntryInfo, &mut dyn Read),
+    f: impl FnMut(EntryInfo, &mut dyn Read),
 ) -> Result<(), String> {
     let mut archive = ::tar::Archive::new(reader);
     let entries = archive.entries().map_err(|e| describe(&e))?;
+    visit(entries, f)
+}
+
+/// [`for_each_entry`] on a tar that can seek: the data of members `f` does not read is
+/// skipped by seeking, not read.
+pub fn for_each_entry_seekable<R: Read + Seek>(
+    reader: R,
+    f: impl FnMut(EntryInfo, &mut dyn Read),
+) -> Result<(), String> {
+    let mut archive = ::tar::Archive::new(reader);
+    let entries = archive.entries_with_seek().map_err(|e| describe(&e))?;
+    visit(entries, f)
+}
+
+fn visit<R: Read>(
+    entries: ::tar::Entries<'_, R>,
+    mut f: impl FnMut(EntryInfo, &mut dyn Read),
+) -> Result<(), String> {
     for entry in entries {
         let mut entry = entry.map_err(|e| describe(&e))?;
         let kind = entry.header().entry_type();
@@ -102,6 +120,22 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, ["logs/a.log", "logs/b.log"]);
+    }
+
+    #[test]
+    fn seekable_listing_skips_data_it_does_not_read() {
+        let bytes = tar_of(&[("a.log", &[b'a'; 3000]), ("b.log", b"beta\n")]);
+        let mut names = Vec::new();
+        for_each_entry_seekable(std::io::Cursor::new(&bytes), |e, data| {
+            if e.name == "b.log" {
+                let mut body = String::new();
+                data.read_to_string(&mut body).unwrap();
+                assert_eq!(body, "beta\n");
+            }
+            names.push(e.name);
+        })
+        .unwrap();
+        assert_eq!(names, ["a.log", "b.log"]);
     }
 
     #[test]
