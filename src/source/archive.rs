@@ -275,7 +275,7 @@ struct Level {
 }
 
 struct Lister<'a> {
-    archive: &'a Path,
+    archive: Arc<Path>,
     format: ArchiveFormat,
     limits: &'a ReadLimits,
     inputs: Vec<Found>,
@@ -296,7 +296,7 @@ pub fn list(
         archive.display().to_string()
     };
     let mut lister = Lister {
-        archive,
+        archive: Arc::from(archive),
         format,
         limits,
         inputs: Vec::new(),
@@ -326,7 +326,7 @@ impl Lister<'_> {
     fn list_source(&mut self, source: Source, format: ArchiveFormat, level: &Level) {
         let mut info = NodeInfo::default();
         let first = self.inputs.len();
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen: HashMap<u64, u32> = HashMap::new();
         let at = level.prefix.trim_end_matches('!').to_string();
         match format {
             ArchiveFormat::Zip => {
@@ -375,7 +375,7 @@ impl Lister<'_> {
         &mut self,
         e: EntryInfo,
         level: &Level,
-        seen: &mut HashMap<String, usize>,
+        seen: &mut HashMap<u64, u32>,
         info: &mut NodeInfo,
         read: &mut dyn FnMut(u64) -> Result<Vec<u8>, String>,
     ) {
@@ -383,7 +383,9 @@ impl Lister<'_> {
         if e.is_dir || kind == Kind::Other {
             return;
         }
-        let count = seen.entry(e.name.clone()).or_insert(0);
+        // Names are counted by a 64-bit hash: a copy of every name would cost more than the
+        // listing itself in a zip of many members.
+        let count = seen.entry(name_hash(&e.name)).or_insert(0);
         *count += 1;
         let shown = if *count > 1 {
             format!("{}{}#{}", level.prefix, e.name, count)
@@ -426,7 +428,7 @@ impl Lister<'_> {
                     node: None,
                     size: Some(member.size),
                     location: Location::Member(Box::new(ArchiveMember {
-                        archive: self.archive.to_path_buf(),
+                        archive: self.archive.clone(),
                         format: self.format,
                         nested: level.nested.clone(),
                         member: member.clone(),
@@ -648,6 +650,13 @@ pub fn read_members(
         }
     }
     (out, warnings)
+}
+
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    h.finish()
 }
 
 /// Reads a whole member under the limits, refusing more than `cap` bytes.

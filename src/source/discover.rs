@@ -149,7 +149,7 @@ fn stem_nodes(inputs: &mut [Found]) {
             let (archive, nested) = (&m.archive, &m.nested);
             let name = match nested.last() {
                 Some(n) => Some(archive::stem_of(&n.member.name).to_string()),
-                None if archive == Path::new("-") => None,
+                None if **archive == *Path::new("-") => None,
                 None => archive
                     .file_name()
                     .map(|n| archive::stem_of(&n.to_string_lossy()).to_string()),

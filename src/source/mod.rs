@@ -20,7 +20,8 @@ pub mod zip;
 
 use crate::model::Product;
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Where an input's bytes are read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +38,9 @@ pub enum Location {
 /// Where an archive member is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArchiveMember {
-    /// The archive file on disk (`-` for standard input spooled in memory).
-    pub archive: PathBuf,
+    /// The archive file on disk (`-` for standard input spooled in memory), shared by all
+    /// the archive's members.
+    pub archive: Arc<Path>,
     /// Its format.
     pub format: ArchiveFormat,
     /// The nested archives leading to the member, outermost first.
