@@ -418,6 +418,42 @@ fn nested_inflation_stops_at_the_total_limit() {
     assert!(read <= 48 << 20, "read {read} bytes past a 40M limit");
 }
 
+#[test]
+fn a_nested_zip_is_inflated_once_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    // A nested zip of 2,000 small logs and 16 MiB of stored padding, deflated to little in
+    // the outer zip: read again for every member, it inflated 32 GB that no limit counted.
+    let names: Vec<String> = (0..2000).map(|i| format!("logs/n{i:04}.log")).collect();
+    let padding = vec![0u8; 16 << 20];
+    let mut members: Vec<(&str, &[u8])> = vec![("padding.bin", &padding)];
+    members.extend(names.iter().map(|n| (n.as_str(), NOISE.as_bytes())));
+    members.push(("logs/z.log", TIMESTAMP_REFUSED.as_bytes()));
+    let inner = stored_zip(&members);
+    let outer = make_zip(&[("node1.zip", &inner)]);
+    assert!(outer.len() < 1 << 20);
+    let path = write(dir.path(), "outer.zip", &outer);
+
+    let (v, code, stderr) = scan(&[&path, "--max-ratio", "100000"], None);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(v["sources"].as_array().unwrap().len(), 2001);
+    assert_eq!(
+        cited(&v, "oauth-timestamp-refused"),
+        [format!("{path}!node1.zip!logs/z.log:1")]
+    );
+
+    // Reading the nested zip counts against the total (here already when listing it):
+    // nothing of it is read, and the reason is said.
+    let (v, code, stderr) = scan(
+        &[&path, "--max-ratio", "100000", "--max-total-bytes", "8M"],
+        None,
+    );
+    assert_eq!(code, 2, "{v} {stderr}");
+    assert!(
+        stderr.contains("node1.zip") && stderr.contains("--max-total-bytes"),
+        "{stderr}"
+    );
+}
+
 /// Rewrites every occurrence of `from` with `to` (same length) in the zip's headers.
 fn rename_in_place(zip: &mut [u8], from: &[u8], to: &[u8]) {
     assert_eq!(from.len(), to.len());

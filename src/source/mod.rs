@@ -1,7 +1,8 @@
 //! Where log data comes from: discovery of inputs from the paths the user gives (directory
-//! walk, single files, support zips, standard input), what each input is (product, role,
-//! node), opening it as a byte stream with the right decoder and within the resource
-//! limits, splitting big files into chunks, and remembering how far files were read.
+//! walk, single files, support zips and tar bundles, standard input), what each input is
+//! (product, role, node), opening it as a byte stream through one input stack (archive
+//! formats, gzip, text encodings) within the resource limits, splitting big files into
+//! chunks, remembering how far files were read, and reading small files safely.
 
 pub mod archive;
 pub mod attribute;

@@ -48,17 +48,18 @@ fn recognise_from(input: &mut dyn Read, limits: &Limits) -> Result<StdinKind, St
     let mut head = std::mem::take(&mut *HEAD.lock().unwrap_or_else(|e| e.into_inner()));
     read_up_to(input, &mut head, 512).map_err(fail)?;
     let mut format = archive::format_of(&head);
-    if format.is_none() && head.starts_with(&[0x1f, 0x8b]) {
-        // The first tar header may need more than 512 compressed bytes.
-        let mut want = 4096;
-        while format.is_none() && head.len() >= want / 2 && want <= GZIP_SNIFF_BYTES {
-            read_up_to(input, &mut head, want).map_err(fail)?;
-            format = archive::format_of(&head);
-            if super::tar::gunzip_head(&head).len() >= 512 {
-                break;
-            }
-            want *= 4;
-        }
+    // A gzip is a tar if its decoded stream starts with a tar header: read more of it
+    // until 512 bytes decode, the input ends, or the sniffing budget is spent.
+    let mut want = 512;
+    while format.is_none()
+        && head.starts_with(&[0x1f, 0x8b])
+        && head.len() == want
+        && want < GZIP_SNIFF_BYTES
+        && super::tar::gunzip_head(&head).len() < 512
+    {
+        want *= 4;
+        read_up_to(input, &mut head, want).map_err(fail)?;
+        format = archive::format_of(&head);
     }
     let Some(format) = format else {
         *HEAD.lock().unwrap_or_else(|e| e.into_inner()) = head;
@@ -110,6 +111,28 @@ pub fn reader() -> Box<dyn Read> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tar_gz_whose_gzip_header_is_longer_than_512_bytes() {
+        let mut b = ::tar::Builder::new(Vec::new());
+        let mut h = ::tar::Header::new_ustar();
+        h.set_size(6);
+        h.set_cksum();
+        b.append_data(&mut h, "logs/atlassian-jira.log", &b"hello\n"[..])
+            .unwrap();
+        // A long original file name in the gzip header: the first 512 bytes decode to
+        // nothing, and more must be read to see the tar.
+        let mut gz = flate2::GzBuilder::new()
+            .filename("x".repeat(3000))
+            .write(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &b.into_inner().unwrap()).unwrap();
+        let bytes = gz.finish().unwrap();
+        assert!(super::super::tar::gunzip_head(&bytes[..512]).is_empty());
+        let mut input: &[u8] = &bytes;
+        let kind = recognise_from(&mut input, &Limits::default()).unwrap();
+        assert_eq!(kind, StdinKind::Archive(ArchiveFormat::Tar));
+        assert!(spooled().is_some_and(|s| s.len() >= 1024));
+    }
 
     #[test]
     fn a_plain_stream_is_not_spooled() {
