@@ -483,8 +483,8 @@ impl Lister<'_> {
             ));
             return;
         }
-        let loaded = read(limits.max_nested_zip_bytes)
-            .and_then(|bytes| into_container(bytes, &self.limits.limits, self.limits));
+        let loaded =
+            read(limits.max_nested_zip_bytes).and_then(|bytes| into_container(bytes, self.limits));
         let (bytes, format) = match loaded {
             Ok(b) => b,
             Err(msg) => {
@@ -688,7 +688,6 @@ fn read_capped(
 /// limits) and must hold a tar.
 fn into_container(
     bytes: Vec<u8>,
-    limits: &Limits,
     read_limits: &ReadLimits,
 ) -> Result<(Arc<Vec<u8>>, ArchiveFormat), String> {
     match format_of(&bytes) {
@@ -697,7 +696,7 @@ fn into_container(
             let mut gz = GzipReader::new(MultiGzDecoder::new(&bytes[..]));
             let tar = read_capped(
                 &mut gz,
-                limits.max_nested_zip_bytes,
+                read_limits.limits.max_nested_zip_bytes,
                 Compressed::Known(compressed),
                 read_limits,
             )?;
@@ -777,7 +776,7 @@ fn load_nested(
             Some(c) => open_in(c, &n.member, read),
         }
         .and_then(|r| r)?;
-        let (bytes, _) = into_container(bytes, &limits.limits, limits)?;
+        let (bytes, _) = into_container(bytes, limits)?;
         let source = Source::memory(bytes);
         container = Some(match n.format {
             ArchiveFormat::Zip => Container::Zip(

@@ -313,6 +313,43 @@ fn member_named(zip: &ZipArchive<Source>, name: &str) -> Result<MemberRef, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in members {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn with_member_by_name_through_a_nested_zip() {
+        let inner = zip_of(&[("conf/server.xml", b"<Server/>")]);
+        let outer = zip_of(&[("a.log", b"top\n"), ("node1/inner.zip", &inner)]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.zip");
+        std::fs::write(&path, outer).unwrap();
+        let limits = Limits::default();
+        let gate = MemoryGate::new(limits.max_nested_zip_bytes);
+        let read = |nested: &[String], member: &str| {
+            with_member(&path, nested, member, &limits, &gate, |r, _| {
+                let mut s = String::new();
+                r.read_to_string(&mut s).map(|_| s)
+            })
+        };
+        assert_eq!(read(&[], "a.log").unwrap().unwrap(), "top\n");
+        assert_eq!(
+            read(&["node1/inner.zip".to_string()], "conf/server.xml")
+                .unwrap()
+                .unwrap(),
+            "<Server/>"
+        );
+        assert!(read(&[], "missing.log").unwrap_err().contains("not found"));
+        assert_eq!(gate.in_use(), 0);
+    }
 
     #[test]
     fn unsafe_names() {
