@@ -322,14 +322,20 @@ fn memory(bin: &str, dir: &Path, mb: u64) {
         eprintln!("writing {files} small logs under {} ...", tree.display());
         let line = "2024-03-01 10:00:00,000+0000 INFO [main] [c.a.j.Foo] ordinary line\n".repeat(3);
         for i in 0..files {
-            let p = tree.join(format!("host{:03}/jira/log/atlassian-jira.log.{i}", i / 1000));
+            let p = tree.join(format!(
+                "host{:03}/jira/log/atlassian-jira.log.{i}",
+                i / 1000
+            ));
             if i % 1000 == 0 {
                 fs::create_dir_all(p.parent().expect("parent")).expect("tree dir");
             }
             fs::write(&p, &line).expect("tree file");
         }
     }
-    let cmd = format!("{bin} scan --quiet --format json {} > /dev/null", tree.display());
+    let cmd = format!(
+        "{bin} scan --quiet --format json {} > /dev/null",
+        tree.display()
+    );
     let r = best(&cmd, 1);
     let rss = peak_rss_kb(&cmd);
     println!(

@@ -1,5 +1,5 @@
 //! The configuration of support zips, read in place through the input stack `scan` uses:
-//! [`crate::source::zip::list_with`] lists the members (with its refusals of unsafe names,
+//! [`crate::source::archive::list_with`] lists the members (with its refusals of unsafe names,
 //! encrypted members, unsupported methods, zips nested too deep or too big, and its product
 //! and node attribution per zip level), and [`crate::source::decode::with_input`] reads each
 //! member under the same `--max-*` limits, with a size cap for configuration files.
@@ -16,7 +16,7 @@ use super::webconfig::looks_like_fisheye_config;
 use crate::model::Product;
 use crate::source::attribute::config_role_of;
 use crate::source::decode::{ReadLimits, with_input};
-use crate::source::{Found, Location, node};
+use crate::source::{ArchiveFormat, Found, Location, archive, node};
 use crate::warning::Warning;
 use std::io::Read;
 use std::path::Path;
@@ -25,10 +25,10 @@ fn is_config_member(name: &str) -> bool {
     config_role_of(name).is_some()
 }
 
-/// The nested zips leading to a member (empty for the outer zip).
-fn level_of(found: &Found) -> Option<&[String]> {
+/// The names of the nested archives leading to a member (empty for the outer archive).
+fn level_of(found: &Found) -> Option<Vec<String>> {
     match &found.input.location {
-        Location::ZipMember { nested, .. } => Some(nested),
+        Location::Member(m) => Some(m.nested.iter().map(|n| n.member.name.clone()).collect()),
         _ => None,
     }
 }
@@ -59,20 +59,17 @@ pub fn read(
     warnings: &mut Vec<Warning>,
 ) -> Vec<Located> {
     let shown = path.display().to_string();
-    let (found, listing_warnings) =
-        crate::source::zip::list_with(path, &limits.limits, is_config_member);
+    let format = archive::format_of_file(path).unwrap_or(ArchiveFormat::Zip);
+    let (found, listing_warnings) = archive::list_with(path, format, limits, is_config_member);
     warnings.extend(listing_warnings);
-    let mut levels: Vec<Vec<String>> = found
-        .iter()
-        .filter_map(|f| level_of(f).map(<[String]>::to_vec))
-        .collect();
+    let mut levels: Vec<Vec<String>> = found.iter().filter_map(level_of).collect();
     levels.sort();
     levels.dedup();
     let mut out = Vec::new();
     for level in levels {
         let members: Vec<&Found> = found
             .iter()
-            .filter(|f| level_of(f) == Some(level.as_slice()))
+            .filter(|f| level_of(f).as_ref() == Some(&level))
             .collect();
         let root = std::iter::once(shown.as_str())
             .chain(level.iter().map(String::as_str))
@@ -97,7 +94,7 @@ fn read_level(
     for found in members {
         let input = &found.input;
         let member = match &input.location {
-            Location::ZipMember { member, .. } => member.as_str(),
+            Location::Member(m) => m.member.name.as_str(),
             _ => continue,
         };
         let base = member.rsplit(['/', '\\']).next().unwrap_or(member);

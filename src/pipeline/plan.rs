@@ -64,7 +64,7 @@ pub fn plan_input(
         Location::File(path) => path,
         _ => return decoded_from(start),
     };
-    if decode::is_gzip_file(path) {
+    if decode::needs_decoder(path) {
         return decoded_from(start);
     }
     let planned = std::fs::metadata(path).and_then(|meta| {

@@ -37,7 +37,7 @@ impl Incremental {
             .par_iter()
             .map(|input| match &input.location {
                 Location::File(path) => probe_file(path, &input.display, limits).ok(),
-                Location::ZipMember { archive, .. } => probe_member(input, archive, limits),
+                Location::Member(m) => probe_member(input, &m.archive, limits),
                 Location::Stdin => None,
             })
             .collect();
@@ -111,7 +111,7 @@ fn probe_member(input: &Input, archive: &Path, limits: &ReadLimits) -> Option<Pr
 fn probe_file(path: &Path, display: &str, limits: &ReadLimits) -> io::Result<Probe> {
     let meta = std::fs::metadata(path)?;
     let (device, inode) = state::identity(&meta);
-    let gz = decode::is_gzip_file(path);
+    let gz = decode::needs_decoder(path);
     let mut head = Vec::with_capacity(FINGERPRINT_BYTES);
     let reader = decode::decode_limited(Box::new(File::open(path)?), limits)?;
     reader

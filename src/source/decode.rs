@@ -1,9 +1,12 @@
-//! Opening an input as a stream of decoded bytes. The decoder is chosen by the first bytes
-//! (gzip magic `1f 8b`), never by the file name: a rotated `.gz` renamed by a customer still
-//! decodes, and a plain file called `.gz` is still read.
+//! Opening an input as a stream of decoded bytes: the one entry point for plain files,
+//! standard input and archive members of every format (`archive`). The decoders are chosen
+//! by the first bytes, never by the file name (a rotated `.gz` renamed by a customer still
+//! decodes, and a plain file called `.gz` is still read): gzip (magic `1f 8b`), then the
+//! text layers of `text` (UTF-16, byte-order marks, CR-only line ends).
 
+use super::archive::{self, ArchiveCache};
 use super::limits::{Budget, Compressed, CountingReader, LimitedReader, Limits, MemoryGate};
-use super::{Input, Location, zip};
+use super::{ArchiveFormat, ArchiveMember, Input, Location, text};
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -17,6 +20,8 @@ pub struct ReadLimits {
     pub budget: Budget,
     /// Memory of nested zips held at once, over all threads.
     pub nested_memory: MemoryGate,
+    /// Parsed zip indexes and tar.gz decoders shared by the threads of one scan.
+    pub cache: ArchiveCache,
 }
 
 impl ReadLimits {
@@ -25,6 +30,7 @@ impl ReadLimits {
             limits,
             budget: Budget::default(),
             nested_memory: MemoryGate::new(limits.max_nested_zip_bytes),
+            cache: ArchiveCache::default(),
         }
     }
 }
@@ -44,8 +50,23 @@ pub fn is_gzip_file(path: &std::path::Path) -> bool {
         && head == GZIP_MAGIC
 }
 
-/// Opens an input and hands its decoded bytes to `f`. Zip members and gzip streams are read
-/// under the limits; plain files and standard input are not (they cost no decompression).
+/// Does reading this file need a decoder (gzip, UTF-16, a byte-order mark, CR-only line
+/// ends)? Such a file is read whole through [`with_input`], never split into byte ranges.
+pub fn needs_decoder(path: &std::path::Path) -> bool {
+    let mut head = Vec::with_capacity(text::SNIFF_BYTES);
+    if File::open(path)
+        .and_then(|f| f.take(text::SNIFF_BYTES as u64).read_to_end(&mut head))
+        .is_err()
+    {
+        return false;
+    }
+    head.starts_with(&GZIP_MAGIC) || !text::sniff(&head).is_plain()
+}
+
+/// Opens an input and hands its decoded bytes to `f`. Archive members and gzip streams are
+/// read under the limits; plain files and standard input are not (they cost no
+/// decompression). Once the scan has passed `--max-total-bytes`, archive members are not
+/// opened any more.
 pub fn with_input<T>(
     input: &Input,
     limits: &ReadLimits,
@@ -60,35 +81,49 @@ pub fn with_input<T>(
             Ok(f(&mut reader))
         }
         Location::Stdin => {
-            let mut reader = decode_limited(Box::new(io::stdin()), limits)
+            let mut reader = decode_limited(super::stdin::reader(), limits)
                 .map_err(|e| format!("cannot read: {e}"))?;
             Ok(f(&mut reader))
         }
-        Location::ZipMember {
-            archive,
-            nested,
-            member,
-        } => zip::with_member(
-            archive,
-            nested,
-            member,
-            &limits.limits,
-            &limits.nested_memory,
-            |raw, compressed| {
-                let limited = LimitedReader::new(
-                    raw,
-                    "zip member",
-                    Compressed::Known(compressed),
-                    limits.limits,
-                    limits.budget.clone(),
-                );
-                match decode_limited(Box::new(limited), limits) {
-                    Ok(mut reader) => Ok(f(&mut reader)),
-                    Err(e) => Err(format!("cannot read: {e}")),
-                }
-            },
-        )
-        .and_then(|r| r),
+        Location::Member(m) => {
+            let ArchiveMember {
+                archive,
+                format,
+                nested,
+                member,
+            } = &**m;
+            if limits.budget.used() >= limits.limits.max_total_bytes {
+                return Err(format!(
+                    "not read: the scan already passed {} decompressed bytes (--max-total-bytes)",
+                    limits.limits.max_total_bytes
+                ));
+            }
+            archive::with_member(
+                archive,
+                *format,
+                nested,
+                member,
+                limits,
+                |raw, compressed| {
+                    let what = match format {
+                        ArchiveFormat::Zip => "zip member",
+                        ArchiveFormat::Tar | ArchiveFormat::TarGz => "tar member",
+                    };
+                    let limited = LimitedReader::new(
+                        raw,
+                        what,
+                        compressed,
+                        limits.limits,
+                        limits.budget.clone(),
+                    );
+                    match decode_limited(Box::new(limited), limits) {
+                        Ok(mut reader) => Ok(f(&mut reader)),
+                        Err(e) => Err(format!("cannot read: {e}")),
+                    }
+                },
+            )
+            .and_then(|r| r)
+        }
     }
 }
 
@@ -102,16 +137,28 @@ pub fn decode_limited<'a>(
     let head = reader.fill_buf()?;
     if head.starts_with(&GZIP_MAGIC) {
         let (counted, count) = CountingReader::new(reader);
-        let gz = GzipReader(MultiGzDecoder::new(BufReader::new(counted)));
-        Ok(Box::new(LimitedReader::new(
+        let gz = GzipReader::new(MultiGzDecoder::new(BufReader::new(counted)));
+        let limited = LimitedReader::new(
             gz,
             "gzip stream",
             Compressed::Counted(count),
             limits.limits,
             limits.budget.clone(),
-        )))
+        );
+        let mut decoded = BufReader::with_capacity(64 * 1024, limited);
+        let shape = text::sniff(decoded.fill_buf()?);
+        Ok(if shape.is_plain() {
+            Box::new(decoded)
+        } else {
+            text::normalise(Box::new(decoded), shape)
+        })
     } else {
-        Ok(Box::new(reader))
+        let shape = text::sniff(head);
+        Ok(if shape.is_plain() {
+            Box::new(reader)
+        } else {
+            text::normalise(Box::new(reader), shape)
+        })
     }
 }
 
@@ -121,7 +168,13 @@ pub fn decode<'a>(raw: Box<dyn Read + 'a>) -> io::Result<Box<dyn Read + 'a>> {
 }
 
 /// A gzip stream whose errors say that the gzip data is at fault.
-struct GzipReader<R: BufRead>(MultiGzDecoder<R>);
+pub struct GzipReader<R: BufRead>(MultiGzDecoder<R>);
+
+impl<R: BufRead> GzipReader<R> {
+    pub fn new(inner: MultiGzDecoder<R>) -> Self {
+        GzipReader(inner)
+    }
+}
 
 impl<R: BufRead> Read for GzipReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -160,6 +213,19 @@ mod tests {
         assert_eq!(read_all(gz(b"hello\n")).unwrap(), b"hello\n");
         assert_eq!(read_all(b"plain\n".to_vec()).unwrap(), b"plain\n");
         assert_eq!(read_all(Vec::new()).unwrap(), b"");
+    }
+
+    #[test]
+    fn utf16_inside_gzip_is_decoded() {
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in "oauth_problem=timestamp_refused\r\n".encode_utf16() {
+            utf16.extend(u.to_le_bytes());
+        }
+        assert_eq!(
+            read_all(gz(&utf16)).unwrap(),
+            b"oauth_problem=timestamp_refused\r\n"
+        );
+        assert_eq!(read_all(b"a\rb\r".to_vec()).unwrap(), b"a\nb\n");
     }
 
     #[test]

@@ -1,19 +1,23 @@
-//! Turning the paths a user gives into inputs: `-` is standard input, a file is read
-//! whatever its name (a zip, by its magic bytes, is listed member by member), a directory is
-//! walked recursively for log files (`*.log`, rotated `*.log.N` and `*.log.YYYY-MM-DD`,
-//! `catalina.out`, their `.gz`) and support zips (`*.zip`). Each input gets its product, role
+//! Turning the paths a user gives into inputs: `-` is standard input (an archive on it is
+//! spooled and listed), a file is read whatever its name (an archive, zip, tar or tar.gz
+//! by its magic bytes, is listed member by member), a directory is walked recursively for
+//! log files (`*.log`, rotated `*.log.N` and `*.log.YYYY-MM-DD`, `catalina.out`, their
+//! `.gz`) and archives (`*.zip`, `*.tar`, `*.tar.gz`, `*.tgz`). Each input gets its product, role
 //! and node; a directory laid out as `<root>/<host>/...` gives each input its host as node.
 //! Walk problems (permission denied, symlink loops, FIFOs and devices) become warnings.
 //! Inputs come out sorted (walks in file-name order), so output does not depend on the file
 //! system's order.
 
+use super::archive::{self, archive_extension};
 use super::attribute::{product_of, role_of};
-use super::limits::Limits;
-use super::{Found, Input, Location, node, zip};
+use super::decode::ReadLimits;
+use super::limits::{Limits, MAX_DEPTH_CAP};
+use super::stdin::{self, StdinKind};
+use super::{ArchiveFormat, Found, Input, Location, node};
 use crate::warning::Warning;
 use regex::Regex;
 use std::path::Path;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use walkdir::WalkDir;
 
 static LOG_NAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -32,6 +36,11 @@ fn is_zip_name(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".zip")
 }
 
+/// Is this walked file possibly an archive (by name: an archive extension or a `.gz`)?
+fn may_be_archive(name: &str) -> bool {
+    archive_extension(name).is_some() || name.to_ascii_lowercase().ends_with(".gz")
+}
+
 /// The inputs found under the given paths, and the problems met on the way.
 #[derive(Debug, Default)]
 pub struct Discovery {
@@ -39,21 +48,43 @@ pub struct Discovery {
     pub warnings: Vec<Warning>,
 }
 
+/// Discovers inputs under limits of their own (see [`discover_with`]).
 pub fn discover(paths: &[String], limits: &Limits) -> Discovery {
+    discover_with(paths, &ReadLimits::new(*limits))
+}
+
+/// Discovers inputs; what listing archives decompresses (nested archives, node
+/// information) counts against `limits.budget`.
+pub fn discover_with(paths: &[String], limits: &ReadLimits) -> Discovery {
     let mut d = Discovery::default();
+    if limits.limits.max_depth > MAX_DEPTH_CAP {
+        d.warnings.push(Warning::new(
+            "--max-depth",
+            format!(
+                "{} is more than the most ever read; archives are opened {MAX_DEPTH_CAP} deep at most",
+                limits.limits.max_depth
+            ),
+        ));
+    }
     for arg in paths {
         if arg == "-" {
-            d.inputs.push(Found {
-                input: Input {
-                    display: "<stdin>".to_string(),
-                    location: Location::Stdin,
-                    product: None,
-                    node: None,
-                    size: None,
-                },
-                role: None,
-                time_zone: None,
-            });
+            match stdin::recognise(&limits.limits) {
+                Ok(StdinKind::Stream) => d.inputs.push(Found {
+                    input: Input {
+                        display: "<stdin>".to_string(),
+                        location: Location::Stdin,
+                        product: None,
+                        node: None,
+                        size: None,
+                    },
+                    role: None,
+                    time_zone: None,
+                }),
+                Ok(StdinKind::Archive(format)) => {
+                    add_archive(Path::new("-"), format, limits, &mut d)
+                }
+                Err(msg) => d.warnings.push(Warning::new("<stdin>", msg)),
+            }
             continue;
         }
         let path = Path::new(arg);
@@ -64,8 +95,10 @@ pub fn discover(paths: &[String], limits: &Limits) -> Discovery {
                 arg.as_str(),
                 "not a regular file (FIFO, socket or device); skipped",
             )),
-            Ok(_) if zip::has_zip_magic(path) => add_zip(path, limits, &mut d),
-            Ok(meta) => d.inputs.push(file_input(path, Some(meta.len()))),
+            Ok(meta) => match archive::format_of_file(path) {
+                Some(format) => add_archive(path, format, limits, &mut d),
+                None => d.inputs.push(file_input(path, Some(meta.len()))),
+            },
         }
     }
     stem_nodes(&mut d.inputs);
@@ -87,52 +120,51 @@ fn file_input(path: &Path, size: Option<u64>) -> Found {
     }
 }
 
-fn add_zip(path: &Path, limits: &Limits, d: &mut Discovery) {
-    let (inputs, warnings) = zip::list(path, limits);
+fn add_archive(path: &Path, format: ArchiveFormat, limits: &ReadLimits, d: &mut Discovery) {
+    let (inputs, warnings) = archive::list(path, format, limits);
     if inputs.is_empty() && warnings.is_empty() {
+        let shown = if path == Path::new("-") {
+            "<stdin>".to_string()
+        } else {
+            path.display().to_string()
+        };
         d.warnings.push(Warning::new(
-            path.display().to_string(),
-            "zip holds no log files",
+            shown,
+            format!("{} holds no log files", format.name()),
         ));
     }
     d.inputs.extend(inputs);
     d.warnings.extend(warnings);
 }
 
-/// Zip members whose zip records no node are named after the zip they are in.
+/// Archive members whose archive records no node are named after the archive they are in
+/// (without its extension).
 fn stem_nodes(inputs: &mut [Found]) {
     for input in inputs
         .iter_mut()
         .map(|f| &mut f.input)
         .filter(|i| i.node.is_none())
     {
-        if let Location::ZipMember {
-            archive, nested, ..
-        } = &input.location
-        {
-            let name = nested
-                .last()
-                .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_string())
-                .or_else(|| {
-                    archive
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                });
-            input.node = name.map(|n| {
-                let stem = n.len().saturating_sub(4);
-                if is_zip_name(&n) && n.is_char_boundary(stem) {
-                    n[..stem].to_string()
-                } else {
-                    n
-                }
-            });
+        if let Location::Member(m) = &input.location {
+            let (archive, nested) = (&m.archive, &m.nested);
+            let name = match nested.last() {
+                Some(n) => Some(archive::stem_of(&n.member.name).to_string()),
+                None if **archive == *Path::new("-") => None,
+                None => archive
+                    .file_name()
+                    .map(|n| archive::stem_of(&n.to_string_lossy()).to_string()),
+            };
+            input.node = name;
         }
     }
 }
 
-fn walk(root: &Path, limits: &Limits, d: &mut Discovery) {
+fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
     let first = d.inputs.len();
-    let mut relative: Vec<Vec<String>> = Vec::new();
+    // Per input: the first folder under the root (a host, in a fleet share), when the
+    // input is at least one folder down; one shared string per folder.
+    let mut tops: Vec<Option<Arc<str>>> = Vec::new();
+    let mut last_top: Option<Arc<str>> = None;
     let walker = WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -160,8 +192,8 @@ fn walk(root: &Path, limits: &Limits, d: &mut Discovery) {
             continue;
         }
         let name = entry.file_name().to_string_lossy();
-        let is_zip = is_zip_name(&name);
-        if !is_log_file_name(&name) && !is_zip {
+        let is_log = is_log_file_name(&name);
+        if !is_log && !may_be_archive(&name) {
             continue;
         }
         if !ft.is_file() {
@@ -172,30 +204,70 @@ fn walk(root: &Path, limits: &Limits, d: &mut Discovery) {
             continue;
         }
         let before = d.inputs.len();
-        if is_zip {
-            add_zip(entry.path(), limits, d);
-        } else {
+        let format = archive::format_of_file(entry.path()).or_else(|| {
+            // A `.zip` that is not one is listed to say what is wrong with it.
+            is_zip_name(&name).then_some(ArchiveFormat::Zip)
+        });
+        if let Some(format) = format {
+            add_archive(entry.path(), format, limits, d);
+        } else if is_log {
             let size = entry.metadata().ok().map(|m| m.len());
             d.inputs.push(file_input(entry.path(), size));
+        } else {
+            if archive_extension(&name).is_some() {
+                d.warnings.push(Warning::new(
+                    entry.path().display().to_string(),
+                    "named like an archive but is not a zip or tar (by its first bytes); skipped",
+                ));
+            }
+            continue;
         }
-        let rel: Vec<String> = entry
+        let mut parts = entry
             .path()
             .strip_prefix(root)
-            .map(|p| {
-                p.components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        relative.extend(std::iter::repeat_n(rel, d.inputs.len() - before));
-    }
-    if let Some(hosts) = node::fleet_hosts(&relative) {
-        for (found, host) in d.inputs[first..].iter_mut().zip(hosts) {
-            let input = &mut found.input;
-            // A node id recorded in a support zip is more precise than the folder name.
-            if input.node.is_none() {
-                input.node = Some(host);
+            .into_iter()
+            .flat_map(|p| p.components());
+        let top = match (parts.next(), parts.next()) {
+            (Some(top), Some(_)) => {
+                let top = top.as_os_str().to_string_lossy();
+                match &last_top {
+                    Some(t) if **t == *top => Some(t.clone()),
+                    _ => {
+                        last_top = Some(Arc::from(top.as_ref()));
+                        last_top.clone()
+                    }
+                }
             }
+            _ => None,
+        };
+        tops.extend(std::iter::repeat_n(top, d.inputs.len() - before));
+    }
+    assign_fleet_hosts(&mut d.inputs[first..], &tops);
+}
+
+/// A folder laid out as `<root>/<host>/...` gives each input its host as node (unless a
+/// support zip recorded a more precise node id): every input is under a folder of the
+/// root, there are at least two such folders, and none is an install or home layout word.
+fn assign_fleet_hosts(inputs: &mut [Found], tops: &[Option<Arc<str>>]) {
+    if tops.is_empty() || tops.iter().any(Option::is_none) {
+        return;
+    }
+    let mut distinct: Vec<&str> = tops.iter().flatten().map(|t| &**t).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    // The same judgement as for every path, made once per folder.
+    let sample: Vec<Vec<String>> = distinct
+        .iter()
+        .map(|h| vec![h.to_string(), String::new()])
+        .collect();
+    if node::fleet_hosts(&sample).is_none() {
+        return;
+    }
+    for (found, top) in inputs.iter_mut().zip(tops) {
+        let input = &mut found.input;
+        // A node id recorded in a support zip is more precise than the folder name.
+        if input.node.is_none() {
+            input.node = top.as_deref().map(str::to_string);
         }
     }
 }

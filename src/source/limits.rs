@@ -12,6 +12,13 @@ use std::sync::{Arc, Condvar, Mutex};
 /// highly repetitive members do not trip the ratio limit.
 pub const RATIO_FLOOR_BYTES: u64 = 1024 * 1024;
 
+/// Compressed bytes a decoder may have read ahead (its input buffer and more).
+const DECODER_READ_AHEAD: u64 = 64 * 1024;
+
+/// The deepest archive nesting ever read, whatever `--max-depth` says: nothing legitimate
+/// nests deeper, and a zip nested in itself must not take the reader down with it.
+pub const MAX_DEPTH_CAP: usize = 16;
+
 /// The limits of one scan. Every field has a command-line flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -25,6 +32,13 @@ pub struct Limits {
     pub max_depth: usize,
     /// Largest nested zip read into memory (a zip needs random access).
     pub max_nested_zip_bytes: u64,
+}
+
+impl Limits {
+    /// `--max-depth`, capped at [`MAX_DEPTH_CAP`].
+    pub fn depth_limit(&self) -> usize {
+        self.max_depth.min(MAX_DEPTH_CAP)
+    }
 }
 
 impl Default for Limits {
@@ -141,13 +155,24 @@ pub enum Compressed {
     Known(u64),
     /// Counted while reading (a gzip stream).
     Counted(Arc<AtomicU64>),
+    /// Counted while reading, from this count on (a member of a gzip-compressed tar).
+    CountedSince(Arc<AtomicU64>, u64),
+    /// Not known (a member of a tar being decompressed: the ratio is judged on the whole
+    /// gzip stream instead).
+    Unknown,
 }
 
 impl Compressed {
-    fn bytes(&self) -> u64 {
+    fn bytes(&self) -> Option<u64> {
         match self {
-            Compressed::Known(n) => *n,
-            Compressed::Counted(c) => c.load(Ordering::Relaxed),
+            Compressed::Known(n) => Some(*n),
+            Compressed::Counted(c) => Some(c.load(Ordering::Relaxed)),
+            // The decoder reads ahead of what it hands out: the compressed bytes it holds
+            // when a member starts belong to that member too.
+            Compressed::CountedSince(c, base) => {
+                Some(c.load(Ordering::Relaxed).saturating_sub(*base) + DECODER_READ_AHEAD)
+            }
+            Compressed::Unknown => None,
         }
     }
 }
@@ -195,7 +220,10 @@ impl<R: Read> LimitedReader<R> {
                 self.limits.max_total_bytes
             )));
         }
-        let compressed = self.compressed.bytes().max(1);
+        let Some(compressed) = self.compressed.bytes() else {
+            return Ok(());
+        };
+        let compressed = compressed.max(1);
         if self.read > RATIO_FLOOR_BYTES && self.read / compressed > self.limits.max_ratio {
             return Err(limit_error(format!(
                 "compression ratio over {}:1 ({} bytes from {compressed}; --max-ratio): possible {what} bomb; rest not read",
@@ -306,6 +334,37 @@ mod tests {
         );
         assert!(drain(second).1.unwrap().contains("--max-total-bytes"));
         assert!(budget.used() >= 150_000);
+    }
+
+    #[test]
+    fn depth_is_capped_and_counted_since_allows_read_ahead() {
+        let limits = Limits {
+            max_depth: 100_000,
+            max_ratio: 10,
+            ..Default::default()
+        };
+        assert_eq!(limits.depth_limit(), MAX_DEPTH_CAP);
+        assert_eq!(Limits::default().depth_limit(), 3);
+        let count = Arc::new(AtomicU64::new(5_000_000));
+        let data = vec![b'a'; 2_000_000];
+        // Nothing more counted since the member started, yet 2 MB out of the read-ahead
+        // is no bomb at 10:1 only if the read-ahead is allowed for: 2 MB / 64 KiB > 10.
+        let r = LimitedReader::new(
+            &data[..],
+            "tar member",
+            Compressed::CountedSince(count.clone(), 5_000_000),
+            limits,
+            Budget::default(),
+        );
+        assert!(drain(r).1.unwrap().contains("bomb"));
+        let r = LimitedReader::new(
+            &data[..200_000],
+            "tar member",
+            Compressed::CountedSince(count, 5_000_000),
+            limits,
+            Budget::default(),
+        );
+        assert_eq!(drain(r).1, None);
     }
 
     #[test]

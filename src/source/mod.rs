@@ -1,8 +1,10 @@
 //! Where log data comes from: discovery of inputs from the paths the user gives (directory
-//! walk, single files, support zips, standard input), what each input is (product, role,
-//! node), opening it as a byte stream with the right decoder and within the resource
-//! limits, splitting big files into chunks, and remembering how far files were read.
+//! walk, single files, support zips and tar bundles, standard input), what each input is
+//! (product, role, node), opening it as a byte stream through one input stack (archive
+//! formats, gzip, text encodings) within the resource limits, splitting big files into
+//! chunks, remembering how far files were read, and reading small files safely.
 
+pub mod archive;
 pub mod attribute;
 pub mod chunk;
 pub mod decode;
@@ -10,11 +12,16 @@ pub mod discover;
 pub mod installed;
 pub mod limits;
 pub mod node;
+pub mod read;
 pub mod state;
+pub mod stdin;
+pub mod tar;
+pub mod text;
 pub mod zip;
 
 use crate::model::Product;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Where an input's bytes are read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,15 +30,76 @@ pub enum Location {
     File(PathBuf),
     /// Standard input (`-`).
     Stdin,
-    /// A member of a zip file on disk, possibly inside zips nested in it.
-    ZipMember {
-        /// The zip file on disk.
-        archive: PathBuf,
-        /// Names of the nested zips leading to the member, outermost first.
-        nested: Vec<String>,
-        /// The member's name in its (innermost) zip.
-        member: String,
-    },
+    /// A member of an archive (zip, tar or gzip-compressed tar) on disk, possibly inside
+    /// archives nested in it (boxed: inputs are many, and most are plain files).
+    Member(Box<ArchiveMember>),
+}
+
+/// Where an archive member is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveMember {
+    /// The archive file on disk (`-` for standard input spooled in memory), shared by all
+    /// the archive's members.
+    pub archive: Arc<Path>,
+    /// Its format.
+    pub format: ArchiveFormat,
+    /// The nested archives leading to the member, outermost first.
+    pub nested: Vec<NestedArchive>,
+    /// The member in its (innermost) archive.
+    pub member: MemberRef,
+}
+
+/// The archive formats read in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveFormat {
+    /// A zip: random access through its central directory.
+    Zip,
+    /// A tar: members at known offsets.
+    Tar,
+    /// A gzip-compressed tar: read front to back.
+    TarGz,
+}
+
+impl ArchiveFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            ArchiveFormat::Zip => "zip",
+            ArchiveFormat::Tar => "tar",
+            ArchiveFormat::TarGz => "tar.gz",
+        }
+    }
+}
+
+/// A nested archive: a member of the archive above it, itself an archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NestedArchive {
+    pub member: MemberRef,
+    pub format: ArchiveFormat,
+}
+
+/// How a member is found in its archive: by position, never by name (names may repeat or
+/// not be UTF-8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryRef {
+    /// The zip crate's index of the entry.
+    ZipIndex(usize),
+    /// A zip entry by its local header offset (a duplicate name the central directory
+    /// index keeps only once).
+    ZipHeaderAt(u64),
+    /// Tar member data at this offset of the (decompressed) tar stream.
+    TarData(u64),
+}
+
+/// One member of an archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRef {
+    /// The member's path in its archive, decoded lossily for display.
+    pub name: String,
+    pub entry: EntryRef,
+    /// Decompressed size, as the archive declares it.
+    pub size: u64,
+    /// Compressed size (the same as `size` for tar).
+    pub compressed: u64,
 }
 
 pub use crate::model::Role;
