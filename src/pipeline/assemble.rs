@@ -8,9 +8,11 @@
 use super::plan::{Part, Plan};
 use super::resume::Incremental;
 use super::spool::Spool;
+use crate::model::Role;
 use crate::report::aggregate::{InputStats, add_part_warnings};
-use crate::report::{InputInfo, InputTally, ReportBuilder};
+use crate::report::{InputTally, ReportBuilder};
 use crate::scan::PartStats;
+use crate::source::Input;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
 
@@ -49,7 +51,8 @@ struct Joining {
 pub struct Assembler<'a, 'c, 'w> {
     tasks: &'a [Task],
     plans: &'a [Plan],
-    infos: &'a [InputInfo],
+    inputs: &'a [Input],
+    roles: &'a [Option<Role>],
     next: usize,
     waiting: BTreeMap<usize, PartDone<'a>>,
     joining: Option<Joining>,
@@ -65,7 +68,8 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
     pub fn new(
         tasks: &'a [Task],
         plans: &'a [Plan],
-        infos: &'a [InputInfo],
+        inputs: &'a [Input],
+        roles: &'a [Option<Role>],
         builder: ReportBuilder<'c>,
         incremental: Option<Incremental>,
         ndjson: Option<&'a mut (dyn Write + Send + 'w)>,
@@ -74,7 +78,8 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
         Assembler {
             tasks,
             plans,
-            infos,
+            inputs,
+            roles,
             next: 0,
             waiting: BTreeMap::new(),
             joining: None,
@@ -109,7 +114,7 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
         if task.first {
             self.joining = Some(Joining {
                 stats: InputStats::default(),
-                tally: InputTally::new(self.infos[task.input].product, self.redact),
+                tally: InputTally::new(self.inputs[task.input].product, self.redact),
                 seen_warnings: HashSet::new(),
                 first_line: plan.first_line,
                 first_offset: plan.first_offset,
@@ -160,8 +165,8 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
                     j.stats.lines,
                 );
             }
-            self.builder
-                .add_input(&self.infos[task.input], j.stats, j.tally);
+            let info = super::input_info(&self.inputs[task.input], self.roles[task.input]);
+            self.builder.add_input(&info, j.stats, j.tally);
         }
     }
 }

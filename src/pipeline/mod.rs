@@ -20,7 +20,7 @@ mod plan;
 mod resume;
 mod spool;
 
-use crate::model::Product;
+use crate::model::{Product, Role};
 use crate::report::{self, InputInfo, InputTally, Observation, Report, ReportBuilder};
 use crate::rules::Catalog;
 use crate::scan::{self, PartContext, PartStart, PartStats, ScanSettings};
@@ -130,7 +130,7 @@ fn progress_bar(inputs: &[Input], enabled: bool) -> ProgressBar {
 /// What one part's events go to: the input's bounded tally and, for NDJSON, its spool.
 struct PartSink<'a> {
     catalog: &'a Catalog,
-    input: &'a InputInfo,
+    input: InputInfo<'a>,
     redact: bool,
     tally: InputTally,
     spool: Option<Spool<'a>>,
@@ -148,7 +148,7 @@ impl scan::Sink for PartSink<'_> {
             text: e.text,
         };
         if let Some(spool) = self.spool.as_mut() {
-            let record = report::EventRecord::new(self.catalog, self.input, &obs, self.redact);
+            let record = report::EventRecord::new(self.catalog, &self.input, &obs, self.redact);
             spool.push(obs.line, &report::render::json::event_body(&record));
         }
         self.tally.observe(self.catalog, &obs);
@@ -245,7 +245,7 @@ fn scan_range(
 struct Shared<'a> {
     job: &'a ScanJob<'a>,
     inputs: &'a [Input],
-    infos: &'a [InputInfo],
+    roles: &'a [Option<Role>],
     zones: &'a [Option<TimeZone>],
     plans: &'a [Plan],
     tasks: &'a [Task],
@@ -266,7 +266,7 @@ fn run_part<'a>(
     let plan = &sh.plans[i];
     let mut sink = PartSink {
         catalog: sh.job.catalog,
-        input: &sh.infos[i],
+        input: input_info(input, sh.roles[i]),
         redact: sh.job.redact,
         tally: InputTally::new(input.product, sh.job.redact),
         spool: sh.ndjson.then(|| Spool::new(sh.spill)),
@@ -346,6 +346,16 @@ pub struct Outcome {
     pub write_error: Option<io::Error>,
 }
 
+/// An input as the report names it.
+fn input_info(input: &Input, role: Option<Role>) -> InputInfo<'_> {
+    InputInfo {
+        path: &input.display,
+        product: input.product,
+        node: input.node.as_deref(),
+        role,
+    }
+}
+
 /// Discovers the inputs; every one gets its report name, product, node and role.
 fn discover_inputs(job: &ScanJob, limits: &ReadLimits) -> Result<Discovered, Fatal> {
     let found = source::discover::discover(job.paths, &limits.limits);
@@ -360,23 +370,18 @@ fn discover_inputs(job: &ScanJob, limits: &ReadLimits) -> Result<Discovered, Fat
         .map(|f| f.time_zone.as_deref().and_then(|z| TimeZone::get(z).ok()))
         .collect();
     let mut inputs: Vec<Input> = Vec::with_capacity(found.inputs.len());
-    let mut infos = Vec::with_capacity(found.inputs.len());
+    let mut roles = Vec::with_capacity(found.inputs.len());
     for f in found.inputs {
         let mut input = f.input;
         if let Some(p) = job.product {
             input.product = Some(p);
         }
-        infos.push(InputInfo {
-            path: input.display.clone(),
-            product: input.product,
-            node: input.node.clone(),
-            role: f.role,
-        });
+        roles.push(f.role);
         inputs.push(input);
     }
     Ok(Discovered {
         inputs,
-        infos,
+        roles,
         zones,
         warnings,
     })
@@ -384,7 +389,7 @@ fn discover_inputs(job: &ScanJob, limits: &ReadLimits) -> Result<Discovered, Fat
 
 struct Discovered {
     inputs: Vec<Input>,
-    infos: Vec<InputInfo>,
+    roles: Vec<Option<Role>>,
     zones: Vec<Option<TimeZone>>,
     warnings: Vec<Warning>,
 }
@@ -415,7 +420,7 @@ pub fn run_incremental(
 ) -> Result<(Report, Outcome), Fatal> {
     let limits = ReadLimits::new(job.limits);
     let found = discover_inputs(&job, &limits)?;
-    let (inputs, infos) = (&found.inputs, &found.infos);
+    let (inputs, roles) = (&found.inputs, &found.roles);
     let old_state = match &job.state {
         Some(path) => Some(State::load(path).map_err(Fatal)?),
         None => None,
@@ -467,7 +472,7 @@ pub fn run_incremental(
     let shared = Shared {
         job: &job,
         inputs,
-        infos,
+        roles,
         zones: &found.zones,
         plans: &plans,
         tasks: &tasks,
@@ -478,7 +483,8 @@ pub fn run_incremental(
     let assembler = Mutex::new(Assembler::new(
         &tasks,
         &plans,
-        infos,
+        inputs,
+        roles,
         builder,
         incremental,
         ndjson,

@@ -254,7 +254,7 @@ impl<'c> ReportBuilder<'c> {
     fn group_key(&self, input: &InputInfo) -> Option<String> {
         match self.group_by {
             GroupBy::Cause => None,
-            GroupBy::Node => Some(input.node.clone().unwrap_or_else(|| "-".to_string())),
+            GroupBy::Node => Some(input.node.unwrap_or("-").to_string()),
             GroupBy::Product => Some(input.product.map_or("-", |p| p.name()).to_string()),
         }
     }
@@ -269,10 +269,10 @@ impl<'c> ReportBuilder<'c> {
         }
         self.warnings.extend(stats.warnings);
         self.sources.push(SourceReport {
-            path: input.path.clone(),
+            path: input.path.to_string(),
             product: input.product,
             role: input.role,
-            node: input.node.clone(),
+            node: input.node.map(str::to_string),
             bytes: stats.bytes,
             lines: stats.lines,
             events: to_usize(tally.events),
@@ -282,7 +282,7 @@ impl<'c> ReportBuilder<'c> {
         });
         self.any_node |= input.node.is_some();
         let group = self.group_key(input);
-        let node = input.node.clone().unwrap_or_else(|| "-".to_string());
+        let node = input.node.unwrap_or("-").to_string();
         let row = self
             .nodes
             .entry(node.clone())
@@ -309,12 +309,12 @@ impl<'c> ReportBuilder<'c> {
             f.first = earliest(f.first, t.first);
             f.last = latest(f.last, t.last);
             f.files.push(FileHits {
-                path: input.path.clone(),
+                path: input.path.to_string(),
                 count: to_usize(t.count),
                 lines: t.lines,
             });
             f.products.extend(input.product);
-            f.nodes.extend(input.node.clone());
+            f.nodes.extend(input.node.map(str::to_string));
             merge_values(&mut f.values, t.values);
             for (a, n) in t.also {
                 *f.also.entry(a).or_default() += n;
@@ -322,7 +322,7 @@ impl<'c> ReportBuilder<'c> {
             f.skew.merge(t.skew);
             if f.sample.is_none() {
                 f.sample = t.sample.map(|(line, text)| Sample {
-                    path: input.path.clone(),
+                    path: input.path.to_string(),
                     line,
                     text,
                 });

@@ -38,12 +38,13 @@ pub struct Observation {
     pub text: Option<String>,
 }
 
-/// An input as the report names it.
-#[derive(Debug, Clone)]
-pub struct InputInfo {
-    pub path: String,
+/// An input as the report names it (borrowed from whoever keeps the inputs, so that a
+/// scan of a hundred thousand files does not hold their names twice).
+#[derive(Debug, Clone, Copy)]
+pub struct InputInfo<'a> {
+    pub path: &'a str,
     pub product: Option<Product>,
-    pub node: Option<String>,
+    pub node: Option<&'a str>,
     pub role: Option<Role>,
 }
 
@@ -198,10 +199,10 @@ impl EventRecord {
         EventRecord {
             rule: rule.id.clone(),
             severity: rule.severity,
-            path: input.path.clone(),
+            path: input.path.to_string(),
             time: e.time,
             product: input.product,
-            node: input.node.clone(),
+            node: input.node.map(str::to_string),
             fields: e
                 .fields
                 .iter()
