@@ -5,14 +5,13 @@
 //! `--state` entry of each input is recorded. Finished parts that wait for an earlier one
 //! hold only their bounded tally and their spool (which moves to disk when large).
 
+use super::Discovered;
 use super::plan::{Part, Plan};
 use super::resume::Incremental;
 use super::spool::Spool;
-use crate::model::Role;
 use crate::report::aggregate::{InputStats, add_part_warnings};
 use crate::report::{InputTally, ReportBuilder};
 use crate::scan::PartStats;
-use crate::source::Input;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
 
@@ -51,8 +50,7 @@ struct Joining {
 pub struct Assembler<'a, 'c, 'w> {
     tasks: &'a [Task],
     plans: &'a [Plan],
-    inputs: &'a [Input],
-    roles: &'a [Option<Role>],
+    found: &'a Discovered,
     next: usize,
     waiting: BTreeMap<usize, PartDone<'a>>,
     joining: Option<Joining>,
@@ -68,8 +66,7 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
     pub fn new(
         tasks: &'a [Task],
         plans: &'a [Plan],
-        inputs: &'a [Input],
-        roles: &'a [Option<Role>],
+        found: &'a Discovered,
         builder: ReportBuilder<'c>,
         incremental: Option<Incremental>,
         ndjson: Option<&'a mut (dyn Write + Send + 'w)>,
@@ -78,8 +75,7 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
         Assembler {
             tasks,
             plans,
-            inputs,
-            roles,
+            found,
             next: 0,
             waiting: BTreeMap::new(),
             joining: None,
@@ -114,7 +110,7 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
         if task.first {
             self.joining = Some(Joining {
                 stats: InputStats::default(),
-                tally: InputTally::new(self.inputs[task.input].product, self.redact),
+                tally: InputTally::new(self.found.inputs[task.input].product, self.redact),
                 seen_warnings: HashSet::new(),
                 first_line: plan.first_line,
                 first_offset: plan.first_offset,
@@ -165,7 +161,7 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
                     j.stats.lines,
                 );
             }
-            let info = super::input_info(&self.inputs[task.input], self.roles[task.input]);
+            let info = self.found.info(task.input);
             self.builder.add_input(&info, j.stats, j.tally);
         }
     }

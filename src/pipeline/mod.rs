@@ -244,9 +244,7 @@ fn scan_range(
 /// Everything the workers share.
 struct Shared<'a> {
     job: &'a ScanJob<'a>,
-    inputs: &'a [Input],
-    roles: &'a [Option<Role>],
-    zones: &'a [Option<TimeZone>],
+    found: &'a Discovered,
     plans: &'a [Plan],
     tasks: &'a [Task],
     limits: &'a ReadLimits,
@@ -262,11 +260,11 @@ fn run_part<'a>(
     tick: &(dyn Fn(u64) + Sync),
 ) -> PartDone<'a> {
     let i = task.input;
-    let input = &sh.inputs[i];
+    let input = &sh.found.inputs[i];
     let plan = &sh.plans[i];
     let mut sink = PartSink {
         catalog: sh.job.catalog,
-        input: input_info(input, sh.roles[i]),
+        input: sh.found.info(i),
         redact: sh.job.redact,
         tally: InputTally::new(input.product, sh.job.redact),
         spool: sh.ndjson.then(|| Spool::new(sh.spill)),
@@ -274,7 +272,7 @@ fn run_part<'a>(
     let ctx = |start: PartStart| PartContext {
         name: &input.display,
         product: input.product,
-        zone: sh.zones[i].as_ref(),
+        zone: sh.found.zones[i].as_ref(),
         start,
     };
     let (catalog, settings) = (sh.job.catalog, &sh.job.settings);
@@ -346,16 +344,6 @@ pub struct Outcome {
     pub write_error: Option<io::Error>,
 }
 
-/// An input as the report names it.
-fn input_info(input: &Input, role: Option<Role>) -> InputInfo<'_> {
-    InputInfo {
-        path: &input.display,
-        product: input.product,
-        node: input.node.as_deref(),
-        role,
-    }
-}
-
 /// Discovers the inputs; every one gets its report name, product, node and role.
 fn discover_inputs(job: &ScanJob, limits: &ReadLimits) -> Result<Discovered, Fatal> {
     let found = source::discover::discover(job.paths, &limits.limits);
@@ -387,11 +375,25 @@ fn discover_inputs(job: &ScanJob, limits: &ReadLimits) -> Result<Discovered, Fat
     })
 }
 
+/// The inputs found, with what the report and the scan need to know of each.
 struct Discovered {
     inputs: Vec<Input>,
     roles: Vec<Option<Role>>,
     zones: Vec<Option<TimeZone>>,
     warnings: Vec<Warning>,
+}
+
+impl Discovered {
+    /// Input `i` as the report names it.
+    fn info(&self, i: usize) -> InputInfo<'_> {
+        let input = &self.inputs[i];
+        InputInfo {
+            path: &input.display,
+            product: input.product,
+            node: input.node.as_deref(),
+            role: self.roles[i],
+        }
+    }
 }
 
 /// The error of a scan that read no log at all: what it looked at and why nothing was read.
@@ -420,7 +422,7 @@ pub fn run_incremental(
 ) -> Result<(Report, Outcome), Fatal> {
     let limits = ReadLimits::new(job.limits);
     let found = discover_inputs(&job, &limits)?;
-    let (inputs, roles) = (&found.inputs, &found.roles);
+    let inputs = &found.inputs;
     let old_state = match &job.state {
         Some(path) => Some(State::load(path).map_err(Fatal)?),
         None => None,
@@ -471,9 +473,7 @@ pub fn run_incremental(
     let spill = SpillArea::default();
     let shared = Shared {
         job: &job,
-        inputs,
-        roles,
-        zones: &found.zones,
+        found: &found,
         plans: &plans,
         tasks: &tasks,
         limits: &limits,
@@ -483,8 +483,7 @@ pub fn run_incremental(
     let assembler = Mutex::new(Assembler::new(
         &tasks,
         &plans,
-        inputs,
-        roles,
+        &found,
         builder,
         incremental,
         ndjson,
