@@ -76,8 +76,10 @@ pub struct Catalog {
     literals: Vec<String>,
     /// For each literal, the rules that name it.
     literal_rules: Vec<Vec<usize>>,
-    /// Leftmost-first automaton over the literals, for the buffer search: this match kind lets
-    /// aho-corasick use its SIMD packed searcher (Teddy); the standard kind cannot.
+    /// The buffer search (see `gate`): a few keys, whatever the catalog's size, that every
+    /// literal contains.
+    gate: super::gate::Gate,
+    /// Leftmost-first automaton over every literal, run only on lines where a key occurs.
     prefilter: AhoCorasick,
     /// Standard automaton over the same literals, for finding every literal inside one event.
     event_literals: AhoCorasick,
@@ -135,22 +137,24 @@ impl Catalog {
                 }
             }
         }
-        let build = |kind| {
+        let gate = super::gate::Gate::new(&literals);
+        let build = |kind, patterns: &[String]| {
             AhoCorasickBuilder::new()
                 .match_kind(kind)
-                .build(&literals)
+                .build(patterns)
                 .unwrap_or_else(|_| {
                     // Only reachable if the automaton would exceed its size limits; an empty
                     // automaton keeps the program running (and finds nothing).
                     AhoCorasick::new(Vec::<String>::new()).expect("empty automaton")
                 })
         };
-        let prefilter = build(MatchKind::LeftmostFirst);
-        let event_literals = build(MatchKind::Standard);
+        let prefilter = build(MatchKind::LeftmostFirst, &literals);
+        let event_literals = build(MatchKind::Standard, &literals);
         Catalog {
             rules,
             literals,
             literal_rules,
+            gate,
             prefilter,
             event_literals,
         }
@@ -173,8 +177,9 @@ impl Catalog {
         &self.literals
     }
 
-    pub fn prefilter(&self) -> &AhoCorasick {
-        &self.prefilter
+    /// The gate's keys: the few strings the buffer search looks for.
+    pub fn gate_keys(&self) -> &[String] {
+        self.gate.keys()
     }
 
     /// Classifies one event. `product` filters rules by their `products` list when known.
@@ -216,9 +221,17 @@ impl Catalog {
 }
 
 impl crate::classify::Classifier for Catalog {
+    /// The leftmost literal at or after `from`: the gate finds the first literal really
+    /// there, and its line is searched for the leftmost literal (from `from` when `from` is
+    /// in that line), which is the leftmost of all.
     fn find_candidate(&self, haystack: &[u8], from: usize) -> Option<(usize, usize)> {
-        let input = aho_corasick::Input::new(haystack).span(from..haystack.len());
-        self.prefilter.find(input).map(|m| (m.start(), m.end()))
+        let found = self.gate.literal_at(haystack, from)?;
+        let line_start =
+            memchr::memrchr(b'\n', &haystack[from..found]).map_or(from, |i| from + i + 1);
+        let m = self
+            .prefilter
+            .find(aho_corasick::Input::new(haystack).span(line_start..haystack.len()))?;
+        Some((m.start(), m.end()))
     }
 
     fn classify(&self, event: &str, product: Option<Product>) -> Option<Classification> {
@@ -284,6 +297,14 @@ fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleErro
         ));
     }
     for (j, lit) in spec.matcher.literals.iter().enumerate() {
+        if lit.value.contains(['\n', '\r']) {
+            return Err(RuleError::at(
+                origin,
+                lit,
+                field(&format!("match.literals[{j}]")),
+                "a literal is matched within one line: it must not contain a line break",
+            ));
+        }
         if lit.value.len() < MIN_LITERAL_LEN {
             return Err(RuleError::at(
                 origin,

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod extract;
+pub mod gate;
 pub mod load;
 pub mod schema;
 

@@ -1,0 +1,353 @@
+//! The gate: a few short keys that every occurrence of every rule literal contains, so the
+//! buffer search looks for a handful of keys whatever the size of the catalog, and the full
+//! literal set is searched only in the lines where a key occurs.
+//!
+//! Why: the buffer search is the hot loop. aho-corasick's packed SIMD searcher (Teddy) takes
+//! at most 64 patterns and slows as they get more; beyond 64 it is not used at all and the
+//! search falls to a fraction of the speed. Searching the buffer for every literal made the
+//! speed fall by two thirds when the catalog tripled. Keys of 4 bytes taken from inside the
+//! literals keep the buffer search at a bounded number of short patterns, which Teddy
+//! handles at the same speed whatever the catalog (measured in `benches/`).
+//!
+//! How the keys are chosen, when the catalog is compiled: every 4-byte substring of every
+//! literal is a candidate key. Four bytes is what Teddy looks at, so a key's cost is how
+//! often its 4 bytes occur in ordinary log text: their frequency in a background of ordinary
+//! and near-miss log lines from the six products (the benign corpus under `tests/benign/`,
+//! embedded), and never less than the product of their single-byte frequencies there
+//! (`" con"` is common, `"PKIX"` is not). A greedy weighted set cover then picks, until
+//! every literal is covered, the key with the most newly covered literals per unit of cost
+//! (ties: the smaller key). Each key also costs a fixed amount, raised step by step until
+//! at most [`MAX_GATE_KEYS`] keys are enough.
+//!
+//! A key hit is checked cheaply: only the literals that contain that key are compared, at
+//! the offsets where they contain it ([`Gate::literal_at`]). Only when one of them is really
+//! there is the line searched for the leftmost literal, so a key that also occurs in
+//! ordinary text costs a few byte comparisons per hit.
+//!
+//! Exactness: a key is a substring of the literals it covers and a literal never spans a
+//! line, so the leftmost literal at or after a point lies in the line of the first key hit
+//! that is part of a literal (or earlier in that same line): the gate finds exactly what
+//! the search for every literal would.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::BTreeMap;
+
+/// The most keys the gate is allowed when the catalog allows it: well inside Teddy's 64,
+/// where measurements showed no loss against a few keys (fewer keys force common ones).
+pub const MAX_GATE_KEYS: usize = 48;
+/// Length of a key (literals are at least this long: `catalog::MIN_LITERAL_LEN`).
+const KEY_LEN: usize = 4;
+
+/// Ordinary log text the keys should be rare in.
+const BACKGROUND: [&str; 6] = [
+    include_str!("../../tests/benign/jira.log"),
+    include_str!("../../tests/benign/confluence.log"),
+    include_str!("../../tests/benign/bitbucket.log"),
+    include_str!("../../tests/benign/bamboo.log"),
+    include_str!("../../tests/benign/crowd.log"),
+    include_str!("../../tests/benign/fisheye.log"),
+];
+
+/// Frequency of each byte in the background (add-one smoothed).
+fn byte_frequencies() -> [f64; 256] {
+    let mut counts = [1u64; 256];
+    let mut total = 256u64;
+    for text in BACKGROUND {
+        for &b in text.as_bytes() {
+            counts[b as usize] += 1;
+            total += 1;
+        }
+    }
+    counts.map(|c| c as f64 / total as f64)
+}
+
+/// One candidate key: the literals it covers and what a hit costs.
+struct Candidate<'a> {
+    key: &'a [u8],
+    literals: Vec<u32>,
+    per_byte: f64,
+}
+
+/// The candidate keys of `literals`, with their costs from the background.
+fn candidates(literals: &[String]) -> Vec<Candidate<'_>> {
+    let mut covers: BTreeMap<&[u8], Vec<u32>> = BTreeMap::new();
+    for (i, lit) in literals.iter().enumerate() {
+        let b = lit.as_bytes();
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        for w in b.windows(KEY_LEN.min(b.len())) {
+            let v = covers.entry(w).or_default();
+            if v.last() != Some(&i) {
+                v.push(i);
+            }
+        }
+    }
+    // How often each key occurs in the background.
+    let prints: Vec<&[u8]> = covers.keys().copied().collect();
+    let mut hits = vec![0u64; prints.len()];
+    let mut background_bytes = 0usize;
+    if let Ok(ac) = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .build(&prints)
+    {
+        for text in BACKGROUND {
+            background_bytes += text.len();
+            for m in ac.find_overlapping_iter(text) {
+                hits[m.pattern().as_usize()] += 1;
+            }
+        }
+    }
+    let background_bytes = background_bytes.max(1) as f64;
+    let freq = byte_frequencies();
+    covers
+        .into_iter()
+        .zip(hits)
+        .map(|((key, literals), n)| {
+            let by_bytes: f64 = key.iter().map(|&b| freq[b as usize]).product();
+            Candidate {
+                key,
+                literals,
+                per_byte: (n as f64 / background_bytes).max(by_bytes),
+            }
+        })
+        .collect()
+}
+
+/// Greedy weighted set cover with a fixed cost per key.
+fn cover(cands: &[Candidate], literals: usize, per_key: f64) -> Vec<usize> {
+    let mut covered = vec![false; literals];
+    let mut left = literals;
+    let mut chosen = Vec::new();
+    while left > 0 {
+        let mut best: Option<(f64, usize)> = None;
+        for (c, cand) in cands.iter().enumerate() {
+            let new = cand
+                .literals
+                .iter()
+                .filter(|&&l| !covered[l as usize])
+                .count();
+            if new == 0 {
+                continue;
+            }
+            let score = new as f64 / (cand.per_byte + per_key);
+            let better = match best {
+                None => true,
+                Some((s, b)) => {
+                    let other = &cands[b];
+                    score > s || (score == s && cand.key < other.key)
+                }
+            };
+            if better {
+                best = Some((score, c));
+            }
+        }
+        let Some((_, c)) = best else { break };
+        for &l in &cands[c].literals {
+            if !covered[l as usize] {
+                covered[l as usize] = true;
+                left -= 1;
+            }
+        }
+        chosen.push(c);
+    }
+    chosen
+}
+
+/// The gate of a catalog: its keys, their automaton, and for each key the literals that
+/// contain it with the offsets where they do.
+#[derive(Debug)]
+pub struct Gate {
+    keys: Vec<String>,
+    automaton: AhoCorasick,
+    /// Per key: (literal bytes, offset of the key in it).
+    containing: Vec<Vec<(Box<[u8]>, usize)>>,
+}
+
+impl Gate {
+    pub fn new(literals: &[String]) -> Gate {
+        let keys = choose_keys(literals);
+        let containing = keys
+            .iter()
+            .map(|k| {
+                let mut v = Vec::new();
+                for lit in literals {
+                    for (o, _) in lit.match_indices(k.as_str()) {
+                        v.push((lit.as_bytes().into(), o));
+                    }
+                }
+                v
+            })
+            .collect();
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&keys)
+            .unwrap_or_else(|_| AhoCorasick::new(Vec::<String>::new()).expect("empty automaton"));
+        Gate {
+            keys,
+            automaton,
+            containing,
+        }
+    }
+
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// The first key hit at or after `from` that is part of a literal starting at or after
+    /// `from`: the position of that literal.
+    pub fn literal_at(&self, haystack: &[u8], from: usize) -> Option<usize> {
+        let mut at = from;
+        while at < haystack.len() {
+            let m = self
+                .automaton
+                .find(aho_corasick::Input::new(haystack).span(at..haystack.len()))?;
+            let key_at = m.start();
+            for (lit, offset) in &self.containing[m.pattern().as_usize()] {
+                let Some(start) = key_at.checked_sub(*offset) else {
+                    continue;
+                };
+                if start >= from && haystack[start..].starts_with(lit) {
+                    return Some(start);
+                }
+            }
+            at = key_at + 1;
+        }
+        None
+    }
+}
+
+/// The gate keys for `literals`, in a stable order.
+pub fn choose_keys(literals: &[String]) -> Vec<String> {
+    if literals.is_empty() {
+        return Vec::new();
+    }
+    let cands = candidates(literals);
+    let mut per_key = 0.0;
+    let mut chosen = cover(&cands, literals.len(), per_key);
+    // Fewer keys for a higher fixed cost, until the gate fits (or cannot shrink further).
+    while chosen.len() > MAX_GATE_KEYS && per_key < 1.0 {
+        per_key = if per_key == 0.0 { 1e-6 } else { per_key * 4.0 };
+        chosen = cover(&cands, literals.len(), per_key);
+    }
+    let mut keys: Vec<String> = chosen
+        .into_iter()
+        .map(|c| String::from_utf8_lossy(cands[c].key).into_owned())
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lits(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn every_literal_contains_a_key() {
+        let l = lits(&[
+            "SSLHandshakeException",
+            "UnknownHostException",
+            "ConnectTimeoutException",
+            "Connection refused",
+            "oauth_problem",
+            "PKIX path",
+            "Read timed out",
+            "connect timed out",
+        ]);
+        let keys = choose_keys(&l);
+        for lit in &l {
+            assert!(
+                keys.iter().any(|k| lit.contains(k.as_str())),
+                "{lit}: {keys:?}"
+            );
+        }
+        assert!(keys.len() <= MAX_GATE_KEYS);
+        assert!(keys.iter().all(|k| k.len() == KEY_LEN), "{keys:?}");
+    }
+
+    #[test]
+    fn many_literals_still_give_a_small_gate() {
+        let l: Vec<String> = (0..300)
+            .map(|i| format!("Remote{i}FailureException while calling service {i}"))
+            .collect();
+        let keys = choose_keys(&l);
+        assert!(keys.len() <= MAX_GATE_KEYS, "{}", keys.len());
+        for lit in &l {
+            assert!(keys.iter().any(|k| lit.contains(k.as_str())), "{lit}");
+        }
+    }
+
+    /// The gate finds the same first literal as a search for every literal, from every
+    /// starting point, in text mixing literals, parts of them and ordinary lines.
+    #[test]
+    fn finds_exactly_what_the_full_search_finds() {
+        let l = lits(&[
+            "SSLHandshakeException",
+            "Connection refused",
+            "Connection reset",
+            "oauth_problem",
+            "PKIX path",
+            "No route to host",
+            "route to",
+        ]);
+        let gate = Gate::new(&l);
+        let full = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&l)
+            .unwrap();
+        let pieces = [
+            "INFO ordinary line\n",
+            "Connection ",
+            "refused",
+            "reset\n",
+            "oauth_",
+            "problem=x ",
+            "PKIX ",
+            "path\n",
+            "No route to host\n",
+            "SSLHandshake",
+            "Exception\n",
+            "route ",
+            "to ",
+        ];
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..300 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                text.push_str(pieces[(rng % pieces.len() as u64) as usize]);
+            }
+            let h = text.as_bytes();
+            for from in 0..h.len() {
+                let want = full
+                    .find(aho_corasick::Input::new(h).span(from..h.len()))
+                    .map(|m| m.start());
+                let got = gate.literal_at(h, from);
+                // The gate finds a literal in the same line as the leftmost one, at or after it.
+                match (want, got) {
+                    (None, None) => {}
+                    (Some(w), Some(g)) => {
+                        assert!(g >= w, "{text:?} from {from}");
+                        assert!(!h[w..g].contains(&b'\n'), "{text:?} from {from}");
+                    }
+                    _ => panic!("{text:?} from {from}: {want:?} vs {got:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_common_in_ordinary_logs_are_avoided() {
+        // "INFO" and "http-nio" are everywhere in the background; the rare part is chosen.
+        let keys = choose_keys(&lits(&["INFO http-nio QuuxRefusedZap"]));
+        assert_eq!(keys.len(), 1);
+        assert!(
+            !keys[0].contains("INFO") && !keys[0].contains("http"),
+            "{keys:?}"
+        );
+    }
+}
