@@ -6,7 +6,7 @@
 //! escaped in HTML and Jira markup.
 
 use super::model::{CheckFinding, CheckReport};
-use crate::report::render::layout::wrap;
+use crate::report::render::layout::{reference, wrap};
 use crate::report::render::push_table;
 use crate::report::render::{Format, Layout, bold, html, jira, severity_cell, table_for};
 use crate::report::sanitize::inline as clean;
@@ -42,6 +42,24 @@ fn location(f: &CheckFinding) -> String {
         Some(l) => format!("{}:{l}", f.file),
         None => f.file.clone(),
     }
+}
+
+/// The documents behind a finding, from the check catalog.
+fn references(f: &CheckFinding) -> &'static [&'static str] {
+    super::catalog::find(&f.id).map_or(&[], |k| k.references)
+}
+
+/// From this width on, instances and findings are tables with a column per field.
+const WIDE: usize = 150;
+
+/// `attribute: current -> expected`, sanitised.
+fn change(f: &CheckFinding) -> String {
+    format!(
+        "{}: {} -> {}",
+        clean(f.attribute.as_deref().unwrap_or("-")),
+        clean(f.current.as_deref().unwrap_or("-")),
+        clean(f.expected.as_deref().unwrap_or("-"))
+    )
 }
 
 /// The "What to do" steps of a finding: its fix, located to the file and attribute (the
@@ -87,8 +105,69 @@ fn table(r: &CheckReport, color: bool, layout: Layout) -> String {
     let mut o = String::new();
     let bold = |s: &str| bold(s, color);
     let prose = layout.prose_width();
-    let _ = writeln!(o, "{}", bold(&clean(&headline(r))));
-    if !r.instances.is_empty() {
+    let _ = writeln!(
+        o,
+        "{}",
+        wrap(&bold(&clean(&headline(r))), layout.width(), "", "  ")
+    );
+    let wide = layout.width() >= WIDE;
+    if !r.instances.is_empty() && !wide {
+        // Narrow: one stanza per instance instead of a six-column table.
+        for i in &r.instances {
+            let short = |p: &str| clean(&short_path(p, &i.roots)).into_owned();
+            let version = match (&i.version, &i.version_source) {
+                (Some(v), Some(s)) => format!("{} (from {})", clean(v), short(s)),
+                (Some(v), None) => clean(v).into_owned(),
+                _ => "version unknown".into(),
+            };
+            let _ = writeln!(
+                o,
+                "\n{}",
+                wrap(
+                    &format!("{} {version}", bold(&clean(&i.product_label))),
+                    prose,
+                    "",
+                    "    "
+                )
+            );
+            for root in &i.roots {
+                let _ = writeln!(o, "{}", wrap(&clean(root), prose, "  root: ", "    "));
+            }
+            let effective = format!(
+                "{} - {}",
+                i.effective_file
+                    .as_deref()
+                    .map(short)
+                    .unwrap_or_else(|| "(none found)".into()),
+                clean(&i.effective_reason)
+            );
+            let _ = writeln!(o, "{}", wrap(&effective, prose, "  in effect: ", "    "));
+            if !i.files_found.is_empty() {
+                let files: Vec<String> = i.files_found.iter().map(|f| short(f)).collect();
+                let _ = writeln!(
+                    o,
+                    "{}",
+                    wrap(&files.join(", "), prose, "  files found: ", "    ")
+                );
+            }
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(
+                    &format!(
+                        "base URL {}; JVM time zone {}",
+                        clean(i.base_url.as_deref().unwrap_or("-")),
+                        clean(i.timezone.as_deref().unwrap_or("-"))
+                    ),
+                    prose,
+                    "  ",
+                    "    "
+                )
+            );
+        }
+        o.push('\n');
+    }
+    if !r.instances.is_empty() && wide {
         let mut t = table_for(color, layout);
         t.set_header([
             "Product",
@@ -153,26 +232,35 @@ fn table(r: &CheckReport, color: bool, layout: Layout) -> String {
         let _ = writeln!(o, "No configuration problems found.");
     } else {
         let mut t = table_for(color, layout);
-        t.set_header([
-            "#",
-            "Severity",
-            "Finding",
-            "Where",
-            "Attribute",
-            "Current",
-            "Expected",
-        ]);
+        if wide {
+            t.set_header([
+                "#",
+                "Severity",
+                "Finding",
+                "Where",
+                "Attribute",
+                "Current",
+                "Expected",
+            ]);
+        } else {
+            t.set_header(["#", "Severity", "Finding", "Attribute: current -> expected"]);
+        }
         for (n, f) in r.findings.iter().enumerate() {
             let sev = severity_cell(f.severity, color);
-            t.add_row(vec![
-                Cell::new(n + 1),
-                sev,
-                Cell::new(format!("{}\n{}", clean(&f.title), clean(&f.id))),
-                Cell::new(clean(&location(f))),
-                Cell::new(clean(f.attribute.as_deref().unwrap_or("-"))),
-                Cell::new(clean(f.current.as_deref().unwrap_or("-"))),
-                Cell::new(clean(f.expected.as_deref().unwrap_or("-"))),
-            ]);
+            let finding = Cell::new(format!("{}\n{}", clean(&f.title), clean(&f.id)));
+            if wide {
+                t.add_row(vec![
+                    Cell::new(n + 1),
+                    sev,
+                    finding,
+                    Cell::new(clean(&location(f))),
+                    Cell::new(clean(f.attribute.as_deref().unwrap_or("-"))),
+                    Cell::new(clean(f.current.as_deref().unwrap_or("-"))),
+                    Cell::new(clean(f.expected.as_deref().unwrap_or("-"))),
+                ]);
+            } else {
+                t.add_row(vec![Cell::new(n + 1), sev, finding, Cell::new(change(f))]);
+            }
         }
         push_table(&mut o, &t);
         for (n, f) in r.findings.iter().enumerate() {
@@ -200,6 +288,13 @@ fn table(r: &CheckReport, color: bool, layout: Layout) -> String {
                 let first = format!("      {}. ", k + 1);
                 let rest = " ".repeat(first.len());
                 let _ = writeln!(o, "{}", wrap(&clean(step), prose, &first, &rest));
+            }
+            let refs = references(f);
+            if !refs.is_empty() {
+                let _ = writeln!(o, "    References:");
+                for rf in refs {
+                    let _ = writeln!(o, "{}", reference(rf, prose, "      - ", "        "));
+                }
             }
             let _ = writeln!(o, "    More: linkdoctor explain {}", clean(&f.id));
         }
@@ -323,6 +418,9 @@ fn markdown(r: &CheckReport) -> String {
             for (k, step) in steps(f).iter().enumerate() {
                 let _ = writeln!(o, "{}. {}", k + 1, cell(step));
             }
+            if !references(f).is_empty() {
+                let _ = writeln!(o, "\nReferences: {}", cell(&references(f).join("; ")));
+            }
             let _ = writeln!(o);
         }
     }
@@ -418,6 +516,9 @@ fn jira_markup(r: &CheckReport) -> String {
             for step in steps(f) {
                 let _ = writeln!(o, "# {}", e(&step));
             }
+            for rf in references(f) {
+                let _ = writeln!(o, "* {}", jira::reference(rf));
+            }
         }
         let _ = writeln!(o);
     }
@@ -504,6 +605,7 @@ fn html_page(r: &CheckReport) -> String {
                 t(&f.explanation),
             );
             html::what_to_do(&mut o, &steps(f));
+            html::references(&mut o, references(f));
             o.push_str("</section>\n");
         }
     }

@@ -193,10 +193,12 @@ pub fn answer(catalog: &Catalog, query: &str, product: Option<Product>) -> Answe
     if !found.is_empty() {
         return Answer::Rules(found);
     }
-    if !fallback.is_empty() {
+    // Only the catch-all matched: a close spelling of a known value is the likelier intent.
+    let close = did_you_mean(catalog, q);
+    if !fallback.is_empty() && close.is_empty() {
         return Answer::Rules(fallback);
     }
-    Answer::Nothing(did_you_mean(catalog, q))
+    Answer::Nothing(close)
 }
 
 /// Cause, what to do and references, wrapped to `width`.
@@ -459,7 +461,7 @@ mod tests {
             // A classification through the value is fine too, as long as it is the right one.
             other => panic!("{other:?}"),
         }
-        match answer(&c, "oauth-timestamp-refuse", None) {
+        match answer(&c, "oauth-timestamp-refsued", None) {
             Answer::Nothing(d) => {
                 assert!(d.contains(&"oauth-timestamp-refused".to_string()), "{d:?}")
             }

@@ -30,7 +30,7 @@ h3{font-size:16px;margin:0}
 .chips{margin:8px 0 16px}.chip{display:inline-block;border-radius:3px;padding:1px 8px;margin-right:6px;font-weight:600;font-size:12px;color:#fff}
 .sev-critical{background:var(--critical)}.sev-error{background:var(--error)}.sev-warning{background:var(--warning)}.sev-info{background:var(--info)}
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid var(--line)}
-th{background:var(--panel);font-weight:600}td.num,th.num{text-align:right}
+th{background:var(--panel);font-weight:600}td.num,th.num{text-align:right}td.t{white-space:nowrap;font-size:12px}
 code,pre{font:12px/1.45 SFMono-Regular,Consolas,'Liberation Mono',Menlo,monospace}
 pre{background:var(--panel);padding:8px;overflow-x:auto;white-space:pre-wrap;word-break:break-all;border-radius:3px}
 section.finding{border:1px solid var(--line);border-left:4px solid var(--muted);border-radius:3px;padding:12px 16px;margin:12px 0}
@@ -170,7 +170,7 @@ pub fn render(r: &Report) -> String {
             let products: Vec<&str> = f.products.iter().map(|p| p.name()).collect();
             let _ = writeln!(
                 o,
-                "<td>{}</td><td>{}<br><code>{}</code></td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<td>{}</td><td>{}<br><code>{}</code></td><td class=\"num\">{}</td><td>{}</td><td class=\"t\">{}</td><td class=\"t\">{}</td></tr>",
                 chip(f.severity, &f.severity.name().to_uppercase()),
                 Html::text(&f.title),
                 Html::text(&f.rule),
@@ -304,13 +304,7 @@ pub fn render(r: &Report) -> String {
                 Html::text(sample.text.trim_end())
             );
         }
-        if !f.references.is_empty() {
-            o.push_str("<p><strong>References</strong></p>\n<ul>\n");
-            for rf in &f.references {
-                let _ = writeln!(o, "<li>{}</li>", reference(rf));
-            }
-            o.push_str("</ul>\n");
-        }
+        references(&mut o, &f.references);
         o.push_str("</section>\n");
     }
 
@@ -409,6 +403,18 @@ pub(crate) fn page_foot(o: &mut String) {
 /// The "What to do" list for other modules that write HTML.
 pub(crate) fn what_to_do(o: &mut String, list: &[String]) {
     steps(o, list)
+}
+
+/// A "References" list, each address a link; nothing when `refs` is empty.
+pub(crate) fn references(o: &mut String, refs: &[impl AsRef<str>]) {
+    if refs.is_empty() {
+        return;
+    }
+    o.push_str("<p><strong>References</strong></p>\n<ul>\n");
+    for rf in refs {
+        let _ = writeln!(o, "<li>{}</li>", reference(rf.as_ref()));
+    }
+    o.push_str("</ul>\n");
 }
 
 /// A severity chip for other modules that write HTML.

@@ -62,6 +62,16 @@ pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
         .break_words(true)
         .word_splitter(textwrap::WordSplitter::NoHyphenation);
     let filled = textwrap::fill(text, &opts);
+    // A label whose text moved to the next line would keep a trailing blank.
+    let filled = if filled.lines().any(|l| l.ends_with(' ')) {
+        filled
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        filled
+    };
     // textwrap gives leading whitespace inside the text no width; cut what still overflows
     // (an indented stack-trace line), so no line ever passes the width.
     let width = opts.width;

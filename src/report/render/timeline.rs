@@ -117,22 +117,11 @@ pub fn svg(r: &Report) -> String {
         return "<p class=\"muted\">No finding carries a time, so there is no timeline.</p>\n"
             .to_string();
     };
-    // The axis covers the findings and the logs around them, with a little margin.
-    let cover_lo = rows
-        .iter()
-        .flat_map(|r| r.coverage.iter().map(|c| c.0))
-        .min()
-        .unwrap_or(t0)
-        .min(t0);
-    let cover_hi = rows
-        .iter()
-        .flat_map(|r| r.coverage.iter().map(|c| c.1))
-        .max()
-        .unwrap_or(t1)
-        .max(t1);
-    let span = (cover_hi - cover_lo).max(60);
-    let lo = cover_lo - span / 50;
-    let hi = cover_hi + span / 50;
+    // The axis covers the findings with a margin; the log coverage is clipped to it, so
+    // where a grey band starts or ends inside the axis the logs start or end there.
+    let span = (t1 - t0).max(600);
+    let lo = t0 - span / 20;
+    let hi = t1 + span / 20;
     let plot = WIDTH - LABEL - RIGHT;
     let x = |t: i64| LABEL + (t - lo) as f64 / (hi - lo) as f64 * plot;
 
@@ -154,9 +143,10 @@ pub fn svg(r: &Report) -> String {
         let tx = x(t);
         let _ = writeln!(
             o,
-            "<line x1=\"{tx:.1}\" y1=\"{:.1}\" x2=\"{tx:.1}\" y2=\"{:.1}\" stroke=\"#dfe1e6\"/><text x=\"{tx:.1}\" y=\"14\" text-anchor=\"middle\">{}</text>",
+            "<line x1=\"{tx:.1}\" y1=\"{:.1}\" x2=\"{tx:.1}\" y2=\"{:.1}\" stroke=\"#dfe1e6\"/><text x=\"{tx:.1}\" y=\"14\" text-anchor=\"{}\">{}</text>",
             TOP - 6.0,
             height - 4.0,
+            if k == 5 { "end" } else { "middle" },
             esc(&label_time(t, hi - lo))
         );
     }
@@ -170,6 +160,10 @@ pub fn svg(r: &Report) -> String {
             esc(&truncate(&row.name, 26))
         );
         for &(a, b) in &row.coverage {
+            if b < lo || a > hi {
+                continue;
+            }
+            let (a, b) = (a.max(lo), b.min(hi));
             let _ = writeln!(
                 o,
                 "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#f4f5f7\"><title>logs from {} to {}</title></rect>",
