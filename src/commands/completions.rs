@@ -32,7 +32,7 @@ mod tests {
             clap_complete::Shell::PowerShell,
         ] {
             let s = script(shell);
-            for word in ["scan", "explain", "--fail-on", "--group-by"] {
+            for word in ["scan", "explain", "fail-on", "group-by"] {
                 assert!(s.contains(word), "{shell:?} lacks {word}");
             }
         }

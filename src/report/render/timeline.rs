@@ -57,7 +57,9 @@ struct Row<'r> {
     findings: Vec<(usize, &'r Finding)>,
 }
 
-fn rows(r: &Report) -> (Vec<Row<'_>>, bool) {
+/// The rows, whether a finding's bar is its own row's (grouped by node or product), and
+/// whether rows are nodes.
+fn rows(r: &Report) -> (Vec<Row<'_>>, bool, bool) {
     let by_node =
         r.sources.iter().any(|s| s.node.is_some()) && !matches!(r.group_by, GroupBy::Product);
     let mut map: BTreeMap<String, Row<'_>> = BTreeMap::new();
@@ -99,13 +101,13 @@ fn rows(r: &Report) -> (Vec<Row<'_>>, bool) {
         .into_values()
         .filter(|r| !r.findings.is_empty() || !r.coverage.is_empty())
         .collect();
-    (rows, exact)
+    (rows, exact, by_node)
 }
 
 /// The timeline as an SVG element followed by its legend and a note on precision; an empty
 /// string when no finding has a time.
 pub fn svg(r: &Report) -> String {
-    let (rows, exact) = rows(r);
+    let (rows, exact, by_node) = rows(r);
     let times: Vec<i64> = r
         .findings
         .iter()
@@ -130,12 +132,8 @@ pub fn svg(r: &Report) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\" aria-label=\"Causes over time per {}\">",
-        if rows.iter().any(|r| r.name.contains('.')) || r.node_summary.is_empty() {
-            "product or node"
-        } else {
-            "node"
-        }
+        "<svg class=\"timeline\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\" aria-label=\"Causes over time per {}\">",
+        if by_node { "node" } else { "product" }
     );
     // Axis: six ticks.
     for k in 0..=5 {
