@@ -4,18 +4,54 @@
 use crate::model::{Product, Severity};
 use crate::report::GroupBy;
 use crate::report::render::Format;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+
+/// `--version`: the version, the commit built from, the catalog's digest and rule count.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("LINKDOCTOR_COMMIT"),
+    ", catalog ",
+    env!("LINKDOCTOR_CATALOG_DIGEST"),
+    ", ",
+    env!("LINKDOCTOR_CATALOG_RULES"),
+    " rules)"
+);
+
+const EXAMPLES: &str = "\
+Examples:
+  Support engineer, a customer's support zip (read in place, evidence redacted):
+    linkdoctor scan support.zip --group-by node --html report.html
+    linkdoctor scan support.zip --format jira      # paste into a Jira Server/DC ticket
+  Admin, a fleet's log share from cron (exit 1 on errors, stable machine output):
+    linkdoctor scan /mnt/logs --since 24h --state /var/lib/linkdoctor/state --format ndjson
+  Admin, before and after an upgrade:
+    linkdoctor snapshot /opt/atlassian/jira /var/atlassian/application-data/jira --out before.json
+    linkdoctor check /opt/atlassian/jira /var/atlassian/application-data/jira --baseline before.json
+  Anyone, what an error means:
+    linkdoctor explain timestamp_refused
+    linkdoctor explain PKIX
+    linkdoctor explain - < stacktrace.txt      # a pasted log line or stack trace
+
+Exit codes: 0 nothing at or above --fail-on; 1 a finding at or above --fail-on; 2 usage or
+fatal error, `check` that read nothing, or any warning with --strict.
+
+Environment: LINKDOCTOR_RULES (extra rule folders, ':'-separated), LINKDOCTOR_FORMAT (default
+--format), NO_COLOR (no colour), COLUMNS (width of table output).";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "linkdoctor",
-    version,
+    version = VERSION,
     about = "Diagnoses broken Atlassian application links from logs and configuration",
     long_about = "Diagnoses broken Atlassian application links (Jira, Confluence, Bitbucket/Stash, \
 Bamboo, Crowd, Fisheye/Crucible) from their logs and configuration: finds OAuth, TLS, network \
-and proxy failures, names the cause and says what to do.\n\nExit codes: 0 nothing at or above \
---fail-on, 1 findings at or above --fail-on, 2 usage or fatal error (or warnings with --strict)."
+and proxy failures, names the cause and says what to do, citing Atlassian's troubleshooting \
+guides. Works offline; evidence is redacted by default.",
+    after_help = EXAMPLES,
+    max_term_width = 100
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -38,6 +74,17 @@ pub enum Command {
     Check(CheckArgs),
     /// Save the web-server settings an upgrade may overwrite, for `check --baseline`.
     Snapshot(SnapshotArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on standard
+    /// output.
+    #[command(
+        after_help = "Install, for example:\n  linkdoctor completions bash > ~/.local/share/bash-completion/completions/linkdoctor\n  linkdoctor completions zsh > \"${fpath[1]}/_linkdoctor\"\n  linkdoctor completions fish > ~/.config/fish/completions/linkdoctor.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output: `linkdoctor man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -49,12 +96,23 @@ pub enum ColorChoice {
 
 /// Options shared by every command that prints a report.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    /// Output format: table fits the terminal (plain when piped), markdown and jira paste
+    /// into tickets, html is one self-contained page.
+    #[arg(long, value_enum, default_value_t = Format::Table, env = "LINKDOCTOR_FORMAT")]
     pub format: Format,
+    /// Also write the report as a self-contained HTML page to FILE (whatever --format says).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Exit with 1 when a finding is at or above this severity.
-    #[arg(long, default_value = "error", value_parser = parse_severity)]
+    #[arg(
+        long,
+        default_value = "error",
+        value_name = "SEVERITY",
+        value_parser = PossibleValuesParser::new(["info", "warning", "error", "critical"])
+            .try_map(|s| parse_severity(&s))
+    )]
     pub fail_on: Severity,
     /// Show secrets (OAuth tokens, signatures, nonces, passwords, Authorization headers) in
     /// evidence instead of redacting them.
@@ -76,6 +134,9 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  linkdoctor scan support.zip --group-by node --html report.html\n  linkdoctor scan /mnt/logs --since 24h --state state.json --format ndjson\n  linkdoctor scan --installed\n  zcat atlassian-jira.log.1.gz | linkdoctor scan - --product jira"
+)]
 pub struct ScanArgs {
     /// Files, directories (walked for log files and support zips), support zips (read in
     /// place, never extracted), gzip files, or `-` for standard input. A directory whose
@@ -85,7 +146,7 @@ pub struct ScanArgs {
     /// Also scan the default install and home folders of every product
     /// (`/opt/atlassian/<app>`, `/var/atlassian/application-data/<app>`, `C:\Program
     /// Files\Atlassian\<app>`, `C:\Atlassian\<app>`) and say which were found.
-    #[arg(long)]
+    #[arg(long, help_heading = "Input")]
     pub installed: bool,
     /// Look for `--installed` folders under this root instead of `/` (for tests and
     /// mounted disks).
@@ -93,34 +154,40 @@ pub struct ScanArgs {
     pub installed_root: Option<PathBuf>,
     /// Treat every input as written by this product (jira, confluence, bitbucket, bamboo,
     /// crowd, fisheye; stash and crucible are accepted).
-    #[arg(long, value_parser = parse_product)]
+    #[arg(long, value_parser = parse_product, help_heading = "Input")]
     pub product: Option<Product>,
     /// Only events at or after this time: relative to now (`90m`, `24h`, `7d`, `2w`) or
     /// absolute (`2024-03-05`, `2024-03-05 09:00`, `2024-03-05T09:00:00+01:00`).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", help_heading = "Time")]
     pub since: Option<String>,
     /// Only events before this time (same forms as --since).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", help_heading = "Time")]
     pub until: Option<String>,
     /// Time zone of log lines that carry no UTC offset (Confluence, Bitbucket, Bamboo,
     /// Crowd, Tomcat; Jira 7+ writes one), and of --since/--until without one. Default: this
     /// machine's zone. A support zip that records the server's `-Duser.timezone` uses that.
-    #[arg(long, value_name = "IANA-ZONE")]
+    #[arg(long, value_name = "IANA-ZONE", help_heading = "Time")]
     pub timezone: Option<String>,
     /// Split findings by cause (default), or by cause within each node or product.
-    #[arg(long, value_enum, default_value_t = GroupBy::Cause)]
+    #[arg(long, value_enum, default_value_t = GroupBy::Cause, help_heading = "Output")]
     pub group_by: GroupBy,
     /// Incremental scan for cron: read only what was added since the run that wrote FILE,
     /// and update FILE (atomically, after the report is out). Rotated and truncated files
     /// are recognised.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub state: Option<PathBuf>,
     /// Worker threads (default or 0: all cores; at most 4 per core and 256). Output is the
     /// same whatever the number.
-    #[arg(long, short = 'j', value_parser = parse_threads)]
+    #[arg(long, short = 'j', value_parser = parse_threads, help_heading = "Limits")]
     pub threads: Option<usize>,
     /// Extra rule files or directories; a rule with a built-in id overrides it.
-    #[arg(long = "rules", value_name = "DIR")]
+    #[arg(
+        long = "rules",
+        value_name = "DIR",
+        env = "LINKDOCTOR_RULES",
+        value_delimiter = ':',
+        help_heading = "Rules"
+    )]
     pub rules: Vec<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -131,6 +198,7 @@ pub struct ScanArgs {
 /// Resource limits of `scan` and `check` (the same flags for both). Passing one stops
 /// reading that member or stream with a warning; the rest goes on.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Limits")]
 pub struct LimitArgs {
     /// Decompressed bytes over all zip members and gzip streams of the scan.
     #[arg(long, value_name = "BYTES", default_value = "64G", value_parser = parse_bytes)]
@@ -242,19 +310,39 @@ pub enum RulesCommand {
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// Extra rule files or directories.
-    #[arg(long = "rules", value_name = "DIR")]
+    #[arg(
+        long = "rules",
+        value_name = "DIR",
+        env = "LINKDOCTOR_RULES",
+        value_delimiter = ':'
+    )]
     pub rules: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  linkdoctor explain timestamp_refused\n  linkdoctor explain oauth-signature-invalid\n  linkdoctor explain SSLHandshakeException\n  linkdoctor explain PKIX          (also: timeout, proxy, certificate, DNS)\n  linkdoctor explain baseline-lost   (a `check` finding)\n  linkdoctor explain - < stacktrace.txt"
+)]
 pub struct ExplainArgs {
-    /// An oauth_problem value (timestamp_refused), a rule id, or an error text from a log.
-    pub value: String,
+    /// What to explain: an oauth_problem value (timestamp_refused), a rule or `check`
+    /// finding id, an exception class, a keyword (PKIX, timeout, proxy, certificate, DNS),
+    /// a log line, or `-` to read a pasted line or stack trace from standard input.
+    #[arg(value_name = "QUERY", num_args = 1.., required = true)]
+    pub value: Vec<String>,
+    /// Also show the rule's internals: match literals and regex, products, priority, examples.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// The product whose log a pasted line comes from (changes which rules apply).
+    #[arg(long, value_parser = parse_product)]
+    pub product: Option<Product>,
     #[command(flatten)]
     pub rules: RulesArgs,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example, around an upgrade:\n  linkdoctor snapshot /opt/atlassian/confluence /var/atlassian/application-data/confluence --out before.json\n  # ... upgrade ...\n  linkdoctor check /opt/atlassian/confluence /var/atlassian/application-data/confluence --baseline before.json"
+)]
 pub struct CheckArgs {
     /// Install directories, home directories (or folders holding both), support zips (a zip
     /// of node support zips too), or a single server.xml, bitbucket.properties or Fisheye

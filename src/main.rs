@@ -29,6 +29,8 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Snapshot(args) => commands::check::snapshot(args),
+        Command::Completions { shell } => commands::completions::run(*shell),
+        Command::Man => commands::man::run(),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

@@ -17,6 +17,7 @@
 
 pub mod analyze;
 pub mod baseline;
+pub mod catalog;
 pub mod disk;
 pub mod effective;
 pub mod environment;

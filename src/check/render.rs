@@ -1,16 +1,30 @@
 //! Renders a [`CheckReport`] in the formats `scan` offers: table (comfy-table, in the style of
-//! the scan report), one JSON document, NDJSON (one finding per line, then the warnings,
-//! then the summary) and Markdown for a ticket. Output depends only on the report.
+//! the scan report, fitted to the terminal), one JSON document, NDJSON (one finding per line,
+//! then the warnings, then the summary), Markdown and Jira wiki markup for a ticket, and a
+//! self-contained HTML page. Output depends only on the report (and the table's layout).
+//! Texts from configuration files are sanitised for the terminal in the text formats and
+//! escaped in HTML and Jira markup.
 
 use super::model::{CheckFinding, CheckReport};
-use crate::report::render::{Format, bold, new_table, severity_cell};
+use crate::report::render::layout::{reference, wrap};
+use crate::report::render::push_table;
+use crate::report::render::{Format, Layout, bold, html, jira, severity_cell, table_for};
+use crate::report::sanitize::inline as clean;
 use comfy_table::Cell;
 use serde_json::json;
 use std::fmt::Write;
 
+/// Renders `report` in `format`, the table laid out for standard output.
 pub fn render(report: &CheckReport, format: Format, color: bool) -> String {
+    render_in(report, format, color, Layout::detect())
+}
+
+/// Renders `report` in `format`, the table laid out as `layout` says.
+pub fn render_in(report: &CheckReport, format: Format, color: bool, layout: Layout) -> String {
     match format {
-        Format::Table => table(report, color),
+        Format::Table => table(report, color, layout),
+        Format::Jira => jira_markup(report),
+        Format::Html => html_page(report),
         Format::Json => {
             let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|e| {
                 json!({"error": format!("could not serialise the report: {e}")}).to_string()
@@ -28,6 +42,30 @@ fn location(f: &CheckFinding) -> String {
         Some(l) => format!("{}:{l}", f.file),
         None => f.file.clone(),
     }
+}
+
+/// The documents behind a finding, from the check catalog.
+fn references(f: &CheckFinding) -> &'static [&'static str] {
+    super::catalog::find(&f.id).map_or(&[], |k| k.references)
+}
+
+/// From this width on, instances and findings are tables with a column per field.
+const WIDE: usize = 150;
+
+/// `attribute: current -> expected`, sanitised.
+fn change(f: &CheckFinding) -> String {
+    format!(
+        "{}: {} -> {}",
+        clean(f.attribute.as_deref().unwrap_or("-")),
+        clean(f.current.as_deref().unwrap_or("-")),
+        clean(f.expected.as_deref().unwrap_or("-"))
+    )
+}
+
+/// The "What to do" steps of a finding: its fix, located to the file and attribute (the
+/// catalog's general advice is one `linkdoctor explain ID` away).
+fn steps(f: &CheckFinding) -> Vec<String> {
+    vec![f.fix.clone()]
 }
 
 /// `path` relative to the instance root it lies under (`<root>/conf/server.xml`), for the
@@ -63,12 +101,74 @@ fn headline(r: &CheckReport) -> String {
     line
 }
 
-fn table(r: &CheckReport, color: bool) -> String {
+fn table(r: &CheckReport, color: bool, layout: Layout) -> String {
     let mut o = String::new();
     let bold = |s: &str| bold(s, color);
-    let _ = writeln!(o, "{}", bold(&headline(r)));
-    if !r.instances.is_empty() {
-        let mut t = new_table(color);
+    let prose = layout.prose_width();
+    let _ = writeln!(
+        o,
+        "{}",
+        wrap(&bold(&clean(&headline(r))), layout.width(), "", "  ")
+    );
+    let wide = layout.width() >= WIDE;
+    if !r.instances.is_empty() && !wide {
+        // Narrow: one stanza per instance instead of a six-column table.
+        for i in &r.instances {
+            let short = |p: &str| clean(&short_path(p, &i.roots)).into_owned();
+            let version = match (&i.version, &i.version_source) {
+                (Some(v), Some(s)) => format!("{} (from {})", clean(v), short(s)),
+                (Some(v), None) => clean(v).into_owned(),
+                _ => "version unknown".into(),
+            };
+            let _ = writeln!(
+                o,
+                "\n{}",
+                wrap(
+                    &format!("{} {version}", bold(&clean(&i.product_label))),
+                    prose,
+                    "",
+                    "    "
+                )
+            );
+            for root in &i.roots {
+                let _ = writeln!(o, "{}", wrap(&clean(root), prose, "  root: ", "    "));
+            }
+            let effective = format!(
+                "{} - {}",
+                i.effective_file
+                    .as_deref()
+                    .map(short)
+                    .unwrap_or_else(|| "(none found)".into()),
+                clean(&i.effective_reason)
+            );
+            let _ = writeln!(o, "{}", wrap(&effective, prose, "  in effect: ", "    "));
+            if !i.files_found.is_empty() {
+                let files: Vec<String> = i.files_found.iter().map(|f| short(f)).collect();
+                let _ = writeln!(
+                    o,
+                    "{}",
+                    wrap(&files.join(", "), prose, "  files found: ", "    ")
+                );
+            }
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(
+                    &format!(
+                        "base URL {}; JVM time zone {}",
+                        clean(i.base_url.as_deref().unwrap_or("-")),
+                        clean(i.timezone.as_deref().unwrap_or("-"))
+                    ),
+                    prose,
+                    "  ",
+                    "    "
+                )
+            );
+        }
+        o.push('\n');
+    }
+    if !r.instances.is_empty() && wide {
+        let mut t = table_for(color, layout);
         t.set_header([
             "Product",
             "Version",
@@ -78,12 +178,18 @@ fn table(r: &CheckReport, color: bool) -> String {
             "JVM time zone",
         ]);
         for i in &r.instances {
-            let short = |p: &str| short_path(p, &i.roots);
+            let short = |p: &str| clean(&short_path(p, &i.roots)).into_owned();
             t.add_row(vec![
-                Cell::new(format!("{}\n{}", i.product_label, i.roots.join("\n"))),
+                Cell::new(
+                    std::iter::once(&i.product_label)
+                        .chain(&i.roots)
+                        .map(|s| clean(s).into_owned())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
                 Cell::new(match (&i.version, &i.version_source) {
-                    (Some(v), Some(s)) => format!("{v}\n(from {})", short(s)),
-                    (Some(v), None) => v.clone(),
+                    (Some(v), Some(s)) => format!("{}\n(from {})", clean(v), short(s)),
+                    (Some(v), None) => clean(v).into_owned(),
                     _ => "unknown".into(),
                 }),
                 Cell::new(format!(
@@ -92,7 +198,7 @@ fn table(r: &CheckReport, color: bool) -> String {
                         .as_deref()
                         .map(short)
                         .unwrap_or_else(|| "(none found)".into()),
-                    i.effective_reason
+                    clean(&i.effective_reason)
                 )),
                 Cell::new(if i.files_found.is_empty() {
                     "-".into()
@@ -103,62 +209,100 @@ fn table(r: &CheckReport, color: bool) -> String {
                         .collect::<Vec<_>>()
                         .join("\n")
                 }),
-                Cell::new(i.base_url.as_deref().unwrap_or("-")),
-                Cell::new(i.timezone.as_deref().unwrap_or("-")),
+                Cell::new(clean(i.base_url.as_deref().unwrap_or("-"))),
+                Cell::new(clean(i.timezone.as_deref().unwrap_or("-"))),
             ]);
         }
-        let _ = writeln!(o, "{t}");
+        push_table(&mut o, &t);
     }
     if let Some(why) = &r.summary.nothing_checked {
         let _ = writeln!(
             o,
-            "Nothing was checked, so nothing is known to be right: {why}"
+            "{}",
+            wrap(
+                &clean(&format!(
+                    "Nothing was checked, so nothing is known to be right: {why}"
+                )),
+                prose,
+                "",
+                "  "
+            )
         );
     } else if r.findings.is_empty() {
         let _ = writeln!(o, "No configuration problems found.");
     } else {
-        let mut t = new_table(color);
-        t.set_header([
-            "#",
-            "Severity",
-            "Finding",
-            "Where",
-            "Attribute",
-            "Current",
-            "Expected",
-        ]);
+        let mut t = table_for(color, layout);
+        if wide {
+            t.set_header([
+                "#",
+                "Severity",
+                "Finding",
+                "Where",
+                "Attribute",
+                "Current",
+                "Expected",
+            ]);
+        } else {
+            t.set_header(["#", "Severity", "Finding", "Attribute: current -> expected"]);
+        }
         for (n, f) in r.findings.iter().enumerate() {
             let sev = severity_cell(f.severity, color);
-            t.add_row(vec![
-                Cell::new(n + 1),
-                sev,
-                Cell::new(format!("{}\n{}", f.title, f.id)),
-                Cell::new(location(f)),
-                Cell::new(f.attribute.as_deref().unwrap_or("-")),
-                Cell::new(f.current.as_deref().unwrap_or("-")),
-                Cell::new(f.expected.as_deref().unwrap_or("-")),
-            ]);
+            let finding = Cell::new(format!("{}\n{}", clean(&f.title), clean(&f.id)));
+            if wide {
+                t.add_row(vec![
+                    Cell::new(n + 1),
+                    sev,
+                    finding,
+                    Cell::new(clean(&location(f))),
+                    Cell::new(clean(f.attribute.as_deref().unwrap_or("-"))),
+                    Cell::new(clean(f.current.as_deref().unwrap_or("-"))),
+                    Cell::new(clean(f.expected.as_deref().unwrap_or("-"))),
+                ]);
+            } else {
+                t.add_row(vec![Cell::new(n + 1), sev, finding, Cell::new(change(f))]);
+            }
         }
-        let _ = writeln!(o, "{t}");
+        push_table(&mut o, &t);
         for (n, f) in r.findings.iter().enumerate() {
-            let _ = writeln!(
-                o,
-                "\n[{}] {} {} ({}, {})",
+            let heading = format!(
+                "[{}] {} {} ({}, {})",
                 n + 1,
                 f.severity.name().to_uppercase(),
-                bold(&f.title),
-                f.id,
+                bold(&clean(&f.title)),
+                clean(&f.id),
                 f.product
             );
-            let _ = writeln!(o, "    Where: {}", location(f));
-            let _ = writeln!(o, "    Why: {}", f.explanation);
-            let _ = writeln!(o, "    Fix: {}", f.fix);
+            let _ = writeln!(o, "\n{}", wrap(&heading, prose, "", "    "));
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(&clean(&location(f)), prose, "    Where: ", "      ")
+            );
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(&clean(&f.explanation), prose, "    Why: ", "      ")
+            );
+            let _ = writeln!(o, "    {}", bold("What to do:"));
+            for (k, step) in steps(f).iter().enumerate() {
+                let first = format!("      {}. ", k + 1);
+                let rest = " ".repeat(first.len());
+                let _ = writeln!(o, "{}", wrap(&clean(step), prose, &first, &rest));
+            }
+            let refs = references(f);
+            if !refs.is_empty() {
+                let _ = writeln!(o, "    References:");
+                for rf in refs {
+                    let _ = writeln!(o, "{}", reference(rf, prose, "      - ", "        "));
+                }
+            }
+            let _ = writeln!(o, "    More: linkdoctor explain {}", clean(&f.id));
         }
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(o, "\n{}", bold("Warnings:"));
         for w in &r.warnings {
-            let _ = writeln!(o, "  {w}");
+            let _ = writeln!(o, "{}", wrap(&clean(&w.to_string()), prose, "  ", "    "));
         }
     }
     o
@@ -205,7 +349,7 @@ fn ndjson(r: &CheckReport) -> String {
 }
 
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    clean(&s.replace('|', "\\|").replace('\n', " ")).into_owned()
 }
 
 fn markdown(r: &CheckReport) -> String {
@@ -268,17 +412,211 @@ fn markdown(r: &CheckReport) -> String {
                 f.id,
                 f.severity
             );
-            let _ = writeln!(o, "- Where: `{}`", location(f));
-            let _ = writeln!(o, "- Why: {}", f.explanation);
-            let _ = writeln!(o, "- Fix: {}\n", f.fix);
+            let _ = writeln!(o, "- Where: `{}`", cell(&location(f)));
+            let _ = writeln!(o, "- Why: {}", cell(&f.explanation));
+            let _ = writeln!(o, "\n**What to do:**\n");
+            for (k, step) in steps(f).iter().enumerate() {
+                let _ = writeln!(o, "{}. {}", k + 1, cell(step));
+            }
+            if !references(f).is_empty() {
+                let _ = writeln!(o, "\nReferences: {}", cell(&references(f).join("; ")));
+            }
+            let _ = writeln!(o);
         }
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(o, "## Warnings\n");
         for w in &r.warnings {
-            let _ = writeln!(o, "- `{w}`");
+            let _ = writeln!(o, "- `{}`", cell(&w.to_string()));
         }
     }
+    o
+}
+
+/// Writes the HTML page of `report` to `path` (`check --html FILE`), through a temporary
+/// file renamed into place.
+pub fn write_html_file(report: &CheckReport, path: &std::path::Path) -> Result<(), String> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let fail = |e: std::io::Error| format!("cannot write the HTML report {}: {e}", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    tmp.write_all(html_page(report).as_bytes()).map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// Jira wiki markup of the check report.
+fn jira_markup(r: &CheckReport) -> String {
+    let e = jira::escape;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "h2. linkdoctor configuration check\n\n{}.\n",
+        e(&headline(r))
+    );
+    if !r.instances.is_empty() {
+        let _ = writeln!(
+            o,
+            "||Product||Version||Effective configuration||Base URL||JVM time zone||"
+        );
+        for i in &r.instances {
+            let _ = writeln!(
+                o,
+                "|{}|{}|{} ({})|{}|{}|",
+                e(&i.product_label),
+                e(i.version.as_deref().unwrap_or("unknown")),
+                e(i.effective_file.as_deref().unwrap_or("(none found)")),
+                e(&i.effective_reason),
+                e(i.base_url.as_deref().unwrap_or("-")),
+                e(i.timezone.as_deref().unwrap_or("-")),
+            );
+        }
+        let _ = writeln!(o);
+    }
+    if let Some(why) = &r.summary.nothing_checked {
+        let _ = writeln!(
+            o,
+            "*Nothing was checked*, so nothing is known to be right: {}\n",
+            e(why)
+        );
+    } else if r.findings.is_empty() {
+        let _ = writeln!(o, "No configuration problems found.\n");
+    } else {
+        let _ = writeln!(
+            o,
+            "||Severity||Finding||Where||Attribute||Current||Expected||"
+        );
+        for f in &r.findings {
+            let _ = writeln!(
+                o,
+                "|{}|{} ({})|{}|{}|{}|{}|",
+                f.severity,
+                e(&f.title),
+                e(&f.id),
+                e(&location(f)),
+                e(f.attribute.as_deref().unwrap_or("-")),
+                e(f.current.as_deref().unwrap_or("-")),
+                e(f.expected.as_deref().unwrap_or("-")),
+            );
+        }
+        for (n, f) in r.findings.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "\nh3. {}. {} ({}, {})\n",
+                n + 1,
+                e(&f.title),
+                e(&f.id),
+                f.severity
+            );
+            let _ = writeln!(o, "*Where:* {}", e(&location(f)));
+            let _ = writeln!(o, "*Why:* {}\n\n*What to do:*", e(&f.explanation));
+            for step in steps(f) {
+                let _ = writeln!(o, "# {}", e(&step));
+            }
+            for rf in references(f) {
+                let _ = writeln!(o, "* {}", jira::reference(rf));
+            }
+        }
+        let _ = writeln!(o);
+    }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(o, "h3. Warnings\n");
+        for w in &r.warnings {
+            let _ = writeln!(o, "* {}", e(&w.to_string()));
+        }
+    }
+    o
+}
+
+/// The check report as one self-contained HTML page: instances, findings (the baseline
+/// differences apart), warnings.
+fn html_page(r: &CheckReport) -> String {
+    let t = html::text;
+    let mut o = String::new();
+    html::page_head(&mut o, "linkdoctor configuration check");
+    let _ = writeln!(
+        o,
+        "<header><h1>linkdoctor configuration check</h1><p class=\"muted\">{}.</p></header>",
+        t(&headline(r))
+    );
+    if !r.instances.is_empty() {
+        o.push_str("<h2>Instances</h2>\n<table><thead><tr><th>Product</th><th>Version</th><th>Effective configuration</th><th>Files found</th><th>Base URL</th><th>JVM time zone</th></tr></thead><tbody>\n");
+        for i in &r.instances {
+            let files: Vec<String> = i
+                .files_found
+                .iter()
+                .map(|f| format!("<code>{}</code>", t(f)))
+                .collect();
+            let _ = writeln!(
+                o,
+                "<tr><td>{}<br><span class=\"muted\">{}</span></td><td>{}</td><td><code>{}</code><br><span class=\"muted\">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                t(&i.product_label),
+                t(&i.roots.join(", ")),
+                t(i.version.as_deref().unwrap_or("unknown")),
+                t(i.effective_file.as_deref().unwrap_or("(none found)")),
+                t(&i.effective_reason),
+                files.join("<br>"),
+                t(i.base_url.as_deref().unwrap_or("-")),
+                t(i.timezone.as_deref().unwrap_or("-")),
+            );
+        }
+        o.push_str("</tbody></table>\n");
+    }
+    if let Some(why) = &r.summary.nothing_checked {
+        let _ = writeln!(
+            o,
+            "<p><strong>Nothing was checked</strong>, so nothing is known to be right: {}</p>",
+            t(why)
+        );
+    } else if r.findings.is_empty() {
+        o.push_str("<p>No configuration problems found.</p>\n");
+    }
+    let (diff, config): (Vec<_>, Vec<_>) = r
+        .findings
+        .iter()
+        .enumerate()
+        .partition(|(_, f)| f.id.starts_with("baseline-"));
+    for (title, list) in [
+        ("Configuration findings", config),
+        ("Changes since the baseline", diff),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "<h2>{}</h2>", t(title));
+        for (n, f) in list {
+            let _ = writeln!(
+                o,
+                "<section class=\"finding\" id=\"finding-{}\" data-rule=\"{}\"><h3>{}. {} {}</h3>\n<p class=\"muted\"><code>{}</code> &middot; {}</p>\n<dl><dt>Where</dt><dd><code>{}</code></dd><dt>Attribute</dt><dd><code>{}</code></dd><dt>Current</dt><dd><code>{}</code></dd><dt>Expected</dt><dd><code>{}</code></dd></dl>\n<p><strong>Why.</strong> {}</p>",
+                n + 1,
+                t(&f.id),
+                n + 1,
+                html::severity_chip(f.severity),
+                t(&f.title),
+                t(&f.id),
+                t(f.product.name()),
+                t(&location(f)),
+                t(f.attribute.as_deref().unwrap_or("-")),
+                t(f.current.as_deref().unwrap_or("-")),
+                t(f.expected.as_deref().unwrap_or("-")),
+                t(&f.explanation),
+            );
+            html::what_to_do(&mut o, &steps(f));
+            html::references(&mut o, references(f));
+            o.push_str("</section>\n");
+        }
+    }
+    if !r.warnings.is_empty() {
+        o.push_str("<h2>Warnings</h2>\n<ul>\n");
+        for w in &r.warnings {
+            let _ = writeln!(o, "<li><code>{}</code></li>", t(&w.to_string()));
+        }
+        o.push_str("</ul>\n");
+    }
+    html::page_foot(&mut o);
     o
 }
 

@@ -25,6 +25,9 @@ pub fn run(args: &CheckArgs) -> Result<u8, Fatal> {
         out.format,
         use_color(out.color),
     )))?;
+    if let Some(path) = &out.html {
+        crate::check::render::write_html_file(&report, path).map_err(Fatal)?;
+    }
     if let Some(why) = &report.summary.nothing_checked {
         eprintln!(
             "linkdoctor: error: nothing checked: {}",

@@ -1,7 +1,9 @@
 //! One module per subcommand: each turns parsed options into output and an exit code.
 
 pub mod check;
+pub mod completions;
 pub mod explain;
+pub mod man;
 pub mod rules;
 pub mod scan;
 

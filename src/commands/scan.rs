@@ -129,6 +129,9 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
     // The state advances only once the whole report (the streamed events too) is written
     // and flushed: events not delivered are read again next time.
     let written = stdout_written(outcome.write_error.map_or(written, Err))?;
+    if let Some(path) = &out.html {
+        render::write_html_file(&report, path).map_err(Fatal)?;
+    }
     if written && let Some(state) = outcome.state {
         state.save()?;
     }

@@ -1,9 +1,17 @@
 //! Renderers: one module per output format, all reading the same [`Report`]. Output depends
-//! only on the report, so the same input gives the same bytes whatever the thread count.
+//! only on the report (and, for the text table, the [`Layout`]), so the same input gives the
+//! same bytes whatever the thread count.
 
+pub mod html;
+pub mod jira;
 pub mod json;
+pub mod layout;
 mod markdown;
 mod table;
+mod timeline;
+
+pub use layout::Layout;
+pub(crate) use table::push_table;
 
 use super::Report;
 use crate::model::Severity;
@@ -19,19 +27,47 @@ pub enum Format {
     /// One JSON object per line: every event as it is found (in input order), then every
     /// warning, then the summary.
     Ndjson,
-    /// Markdown to paste into a ticket.
+    /// Markdown to paste into a ticket (GitHub, GitLab, Jira Cloud, Confluence).
     Markdown,
+    /// Jira wiki markup, for Jira Server and Data Center tickets.
+    Jira,
+    /// One self-contained HTML page (timeline, findings, evidence, sources); loads nothing.
+    Html,
 }
 
-/// Renders `report` in `format`. `color` adds ANSI styling to the table format only. For
-/// NDJSON, the events were streamed during the scan: this renders what follows them.
+/// Renders `report` in `format`, laid out for standard output (see [`Layout::detect`]).
+/// `color` adds ANSI styling to the table format only. For NDJSON, the events were streamed
+/// during the scan: this renders what follows them.
 pub fn render(report: &Report, format: Format, color: bool) -> String {
+    render_in(report, format, color, Layout::detect())
+}
+
+/// Renders `report` in `format` with the table laid out as `layout` says.
+pub fn render_in(report: &Report, format: Format, color: bool, layout: Layout) -> String {
     match format {
-        Format::Table => table::render(report, color),
+        Format::Table => table::render(report, color, layout),
         Format::Json => json::render(report),
         Format::Ndjson => json::render_ndjson_tail(report),
         Format::Markdown => markdown::render(report),
+        Format::Jira => jira::render(report),
+        Format::Html => html::render(report),
     }
+}
+
+/// Writes the HTML page of `report` to `path` (`--html FILE`), through a temporary file in
+/// the same folder renamed into place, so a reader never sees half a page.
+pub fn write_html_file(report: &Report, path: &std::path::Path) -> Result<(), String> {
+    use std::io::Write;
+    let page = html::render(report);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let fail = |e: std::io::Error| format!("cannot write the HTML report {}: {e}", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    tmp.write_all(page.as_bytes()).map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
 }
 
 /// Writes `report` in `format` to `out`. JSON is serialised straight into the writer, so a
@@ -48,8 +84,8 @@ pub fn write(
     }
 }
 
-/// A table in the house style of every report: condensed UTF-8 borders and no wrapping, so
-/// output does not depend on the terminal; ANSI styling only when `color`.
+/// A table in the house style of every report: condensed UTF-8 borders, no wrapping (so
+/// output does not depend on the terminal); ANSI styling only when `color`.
 pub fn new_table(color: bool) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
@@ -58,6 +94,18 @@ pub fn new_table(color: bool) -> Table {
     if color {
         t.enforce_styling();
     }
+    t
+}
+
+/// A table laid out for `layout`: its columns shrink and their cells wrap so the table fits
+/// the width; plain (piped) output gets no borders, for a cron mail.
+pub fn table_for(color: bool, layout: Layout) -> Table {
+    let mut t = new_table(color);
+    if layout == Layout::Plain {
+        t.load_style(presets::NOTHING);
+    }
+    t.set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(u16::try_from(layout.width()).unwrap_or(u16::MAX));
     t
 }
 

@@ -2,13 +2,29 @@
 //! section per cause with what it means, where it was seen, what to do and a sample. Every
 //! text that comes from the input or from user rules goes through [`sanitize`] first, so no
 //! terminal escape from a log line or file name reaches the terminal.
+//!
+//! The [`Layout`] sets the width: tables shrink to it (below [`WIDE`] columns the first and
+//! last times share one column, to the minute) and prose wraps to it. Piped output is plain:
+//! no borders, 80 columns.
+//!
+//! [`sanitize`]: crate::report::sanitize
 
-use super::{human_bytes, line_list, new_table, severity_cell};
-use crate::model::Severity;
+use super::layout::{reference, wrap};
+use super::{Layout, human_bytes, line_list, severity_cell, table_for};
+use crate::model::{LogTime, Severity};
 use crate::report::Report;
 use crate::report::sanitize::inline as clean;
 use comfy_table::Cell;
 use std::fmt::Write;
+
+/// From this width on, first and last seen get a column each, with full precision.
+const WIDE: usize = 150;
+
+/// `2024-03-05 10:05` (the minute is enough to read a table; sections give full times).
+fn short_time(t: Option<LogTime>) -> String {
+    t.map(|t| t.civil.strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "-".into())
+}
 
 struct Style {
     color: bool,
@@ -40,12 +56,21 @@ impl Style {
     }
 }
 
-pub fn render(r: &Report, color: bool) -> String {
+/// A table's lines without trailing blanks (the borderless layout pads every cell).
+pub(crate) fn push_table(o: &mut String, t: &comfy_table::Table) {
+    for line in t.to_string().lines() {
+        o.push_str(line.trim_end());
+        o.push('\n');
+    }
+}
+
+pub fn render(r: &Report, color: bool, layout: Layout) -> String {
     let st = Style { color };
+    let prose = layout.prose_width();
+    let wide = layout.width() >= WIDE;
     let mut o = String::new();
     let s = &r.summary;
-    let _ = writeln!(
-        o,
+    let headline = format!(
         "{} {} finding{} ({} events) in {} input{} ({}, {} lines); {} warning{}",
         st.bold("linkdoctor:"),
         s.findings,
@@ -58,24 +83,42 @@ pub fn render(r: &Report, color: bool) -> String {
         s.warnings,
         if s.warnings == 1 { "" } else { "s" },
     );
+    let _ = writeln!(o, "{}", wrap(&headline, layout.width(), "", "  "));
     if r.findings.is_empty() {
         let _ = writeln!(o, "No application-link problems found.");
     } else {
-        let mut t = new_table(color);
+        let mut t = table_for(color, layout);
         let group = r.group_by.heading();
-        let mut header = vec![
-            "#",
-            "Severity",
-            "Cause",
-            "Count",
-            "Products",
-            "First seen",
-            "Last seen",
-        ];
+        let mut header = if wide {
+            vec![
+                "#",
+                "Severity",
+                "Cause",
+                "Count",
+                "Products",
+                "First seen",
+                "Last seen",
+            ]
+        } else {
+            // Narrow: products go under the cause, the two times share a column.
+            vec!["#", "Severity", "Cause", "Count", "First / last seen"]
+        };
         if let Some(g) = group {
             header.insert(1, g);
         }
         t.set_header(header);
+        // Every column but the cause (and the group) keeps its width; the cause wraps.
+        let fixed: &[usize] = match (wide, group.is_some()) {
+            (true, false) => &[0, 1, 3, 5, 6],
+            (true, true) => &[0, 2, 4, 6, 7],
+            (false, false) => &[0, 1, 3, 4],
+            (false, true) => &[0, 2, 4, 5],
+        };
+        for &c in fixed {
+            if let Some(col) = t.column_mut(c) {
+                col.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+            }
+        }
         for (i, f) in r.findings.iter().enumerate() {
             let products: Vec<&str> = f.products.iter().map(|p| p.name()).collect();
             let sev = severity_cell(f.severity, color);
@@ -83,28 +126,46 @@ pub fn render(r: &Report, color: bool) -> String {
             if group.is_some() {
                 row.push(Cell::new(clean(f.group.as_deref().unwrap_or("-"))));
             }
-            row.extend([
-                sev,
-                Cell::new(format!("{}\n{}", clean(&f.title), clean(&f.rule))),
-                Cell::new(f.count),
-                Cell::new(products.join(", ")),
-                Cell::new(
-                    f.first_seen
-                        .map(|t| t.to_string())
-                        .unwrap_or_else(|| "-".into()),
-                ),
-                Cell::new(
-                    f.last_seen
-                        .map(|t| t.to_string())
-                        .unwrap_or_else(|| "-".into()),
-                ),
-            ]);
+            if wide {
+                row.extend([
+                    sev,
+                    Cell::new(format!("{}\n{}", clean(&f.title), clean(&f.rule))),
+                    Cell::new(f.count),
+                    Cell::new(products.join(", ")),
+                    Cell::new(
+                        f.first_seen
+                            .map(|t| t.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                    ),
+                    Cell::new(
+                        f.last_seen
+                            .map(|t| t.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                    ),
+                ]);
+            } else {
+                row.extend([
+                    sev,
+                    Cell::new(format!(
+                        "{}\n{}\n{}",
+                        clean(&f.title),
+                        clean(&f.rule),
+                        products.join(", ")
+                    )),
+                    Cell::new(f.count),
+                    Cell::new(format!(
+                        "{}\n{}",
+                        short_time(f.first_seen),
+                        short_time(f.last_seen)
+                    )),
+                ]);
+            }
             t.add_row(row);
         }
-        let _ = writeln!(o, "{t}");
+        push_table(&mut o, &t);
     }
     if !r.node_summary.is_empty() {
-        let mut t = new_table(false);
+        let mut t = table_for(false, layout);
         t.set_header(["Node", "Products", "Events", "Causes"]);
         for n in &r.node_summary {
             let products: Vec<&str> = n.products.iter().map(|p| p.name()).collect();
@@ -120,7 +181,8 @@ pub fn render(r: &Report, color: bool) -> String {
                 Cell::new(causes.join("\n")),
             ]);
         }
-        let _ = writeln!(o, "\n{}\n{t}", st.bold("Per node (node x cause):"));
+        let _ = writeln!(o, "\n{}", st.bold("Per node (node x cause):"));
+        push_table(&mut o, &t);
     }
     for (i, f) in r.findings.iter().enumerate() {
         let group = f
@@ -128,9 +190,8 @@ pub fn render(r: &Report, color: bool) -> String {
             .as_ref()
             .map(|g| format!(" [{}]", clean(g)))
             .unwrap_or_default();
-        let _ = writeln!(
-            o,
-            "\n[{}]{group} {} {} ({}) - {} event{}",
+        let heading = format!(
+            "[{}]{group} {} {} ({}) - {} event{}",
             i + 1,
             st.severity(f.severity),
             st.bold(&clean(&f.title)),
@@ -138,32 +199,64 @@ pub fn render(r: &Report, color: bool) -> String {
             f.count,
             if f.count == 1 { "" } else { "s" }
         );
-        let _ = writeln!(o, "    Cause: {}", clean(&f.cause));
+        let _ = writeln!(o, "\n{}", wrap(&heading, prose, "", "    "));
+        let _ = writeln!(
+            o,
+            "{}",
+            wrap(&clean(f.cause.trim()), prose, "    Cause: ", "      ")
+        );
         for fact in &f.facts {
-            let _ = writeln!(o, "    Finding: {}", clean(fact));
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(&clean(fact), prose, "    Finding: ", "      ")
+            );
         }
         for (key, vals) in &f.values {
             let list: Vec<String> = vals
                 .iter()
                 .map(|(v, n)| format!("{} ({n})", clean(v)))
                 .collect();
-            let _ = writeln!(o, "    {}: {}", clean(key), list.join(", "));
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(
+                    &format!("{}: {}", clean(key), list.join(", ")),
+                    prose,
+                    "    ",
+                    "      "
+                )
+            );
         }
         if !f.nodes.is_empty() {
-            let _ = writeln!(o, "    Nodes: {}", clean(&f.nodes.join(", ")));
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(&clean(&f.nodes.join(", ")), prose, "    Nodes: ", "      ")
+            );
         }
         let _ = writeln!(o, "    Seen in:");
         for file in &f.files {
             let _ = writeln!(
                 o,
-                "      {} {}",
-                clean(&file.path),
-                line_list(&file.lines, file.count)
+                "{}",
+                wrap(
+                    &format!(
+                        "{} {}",
+                        clean(&file.path),
+                        line_list(&file.lines, file.count)
+                    ),
+                    prose,
+                    "      ",
+                    "        "
+                )
             );
         }
-        let _ = writeln!(o, "    What to do:");
+        let _ = writeln!(o, "    {}", st.bold("What to do:"));
         for (n, step) in f.remediation.iter().enumerate() {
-            let _ = writeln!(o, "      {}. {}", n + 1, clean(step.trim()));
+            let first = format!("      {}. ", n + 1);
+            let rest = " ".repeat(first.len());
+            let _ = writeln!(o, "{}", wrap(&clean(step.trim()), prose, &first, &rest));
         }
         if !f.also_matched.is_empty() {
             let list: Vec<String> = f
@@ -171,12 +264,41 @@ pub fn render(r: &Report, color: bool) -> String {
                 .iter()
                 .map(|a| format!("{} ({})", clean(&a.rule), a.count))
                 .collect();
-            let _ = writeln!(o, "    Also matched: {}", list.join(", "));
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(&list.join(", "), prose, "    Also matched: ", "      ")
+            );
+        }
+        if !f.references.is_empty() {
+            let _ = writeln!(o, "    References:");
+            for rf in &f.references {
+                let _ = writeln!(
+                    o,
+                    "{}",
+                    reference(&clean(rf), prose, "      - ", "        ")
+                );
+            }
         }
         if let Some(sample) = &f.sample {
-            let _ = writeln!(o, "    Sample ({}:{}):", clean(&sample.path), sample.line);
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(
+                    &format!("Sample ({}:{}):", clean(&sample.path), sample.line),
+                    prose,
+                    "    ",
+                    "      "
+                )
+            );
+            // Evidence wraps at the full width (not the prose width), broken anywhere,
+            // so nothing of it is lost on a narrow terminal.
+            let evidence_width = layout.width();
             for line in sample.text.lines().take(12) {
-                let _ = writeln!(o, "      {}", st.dim(&format!("| {}", clean(line))));
+                let line = clean(&line.replace('\t', "    ")).into_owned();
+                for part in wrap(&line, evidence_width, "      | ", "      |   ").lines() {
+                    let _ = writeln!(o, "{}", st.dim(part));
+                }
             }
             let n = sample.text.lines().count();
             if n > 12 {
@@ -192,16 +314,16 @@ pub fn render(r: &Report, color: bool) -> String {
         let _ = writeln!(o, "\n{}", st.bold("Links seen from both ends:"));
         for link in &r.links {
             let (heading, notes) = super::describe_link(link);
-            let _ = writeln!(o, "  {}", clean(&heading));
+            let _ = writeln!(o, "{}", wrap(&clean(&heading), prose, "  ", "    "));
             for note in notes {
-                let _ = writeln!(o, "    - {}", clean(&note));
+                let _ = writeln!(o, "{}", wrap(&clean(&note), prose, "    - ", "      "));
             }
         }
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(o, "\n{}", st.bold("Warnings:"));
         for w in &r.warnings {
-            let _ = writeln!(o, "  {}", clean(&w.to_string()));
+            let _ = writeln!(o, "{}", wrap(&clean(&w.to_string()), prose, "  ", "    "));
         }
     }
     o
