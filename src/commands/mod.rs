@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod probe;
 pub mod rules;
 pub mod scan;
 
