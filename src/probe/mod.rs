@@ -471,7 +471,8 @@ impl Run<'_, '_> {
                         format!("the TLS handshake with {} failed: {m}", t.authority()),
                     ),
                 };
-                Err(self.fail(rule, None, Step::Tls, &message, &facts))
+                // A handshake that never finishes fails the link as surely as a refusal.
+                Err(self.fail(rule, Some(Severity::Error), Step::Tls, &message, &facts))
             }
         }
     }
@@ -526,9 +527,11 @@ impl Run<'_, '_> {
                     } else {
                         ("network-connection-reset", e.to_string())
                     };
+                    // In a log a slow answer may be sporadic; here the one request the
+                    // probe makes got none: the link fails.
                     return Err(self.fail(
                         rule,
-                        None,
+                        Some(Severity::Error),
                         Step::Http,
                         &format!("GET {url_now}: {what}"),
                         &[("host", t.host.clone()), ("port", t.port.to_string())],
