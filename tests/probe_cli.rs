@@ -266,7 +266,7 @@ fn a_clean_link_exits_0_and_shows_the_chain_and_versions() {
         .collect();
     assert_eq!(
         steps,
-        ["dns", "tcp", "tls", "http", "clock", "manifest", "base_url"]
+        ["dns", "tcp", "tls", "http", "manifest", "base_url", "clock"]
     );
     assert!(p["clock"]["skew_seconds"].as_f64().unwrap().abs() < 5.0);
 }

@@ -156,6 +156,8 @@ impl Run<'_, '_> {
         message: &str,
         facts: &[(&str, String)],
     ) -> Failure {
+        // The step table shows the first sentence; the finding keeps all of it.
+        let short = message.split(". ").next().unwrap_or(message);
         self.step(
             step,
             if severity == Some(Severity::Warning) {
@@ -163,7 +165,7 @@ impl Run<'_, '_> {
             } else {
                 StepStatus::Failed
             },
-            message,
+            short,
         );
         Box::new(
             self.opts
@@ -639,8 +641,6 @@ impl Run<'_, '_> {
             f.extend(extra);
             f
         };
-        // The clock step needs only an answer: it runs whatever the manifest step says.
-        let clock_finding = self.clock(resp);
         let manifest = match status {
             200 => match manifest::parse_manifest(&text) {
                 Ok(m) => Some(m),
@@ -711,7 +711,8 @@ impl Run<'_, '_> {
             self.base_url(start, &m);
             self.probe.manifest = Some(m);
         }
-        if let Some(f) = clock_finding {
+        // The clock step needs only an answer: it runs whatever the manifest step said.
+        if let Some(f) = self.clock(resp) {
             self.probe.findings.push(*f);
         }
     }

@@ -120,7 +120,7 @@ fn url_table(o: &mut String, p: &UrlProbe, color: bool) {
                     Cell::new(i),
                     Cell::new(s(&c.subject)),
                     Cell::new(s(&c.issuer)),
-                    Cell::new(s(&c.sans.join("\n"))),
+                    Cell::new(s(&c.sans.join(", "))),
                     Cell::new(&c.not_before),
                     Cell::new(&c.not_after),
                 ]);

@@ -168,6 +168,44 @@ pub fn system() -> TrustStore {
 mod tests {
     use super::*;
 
+    const JKS: &[u8] = include_bytes!("../../../tests/fixtures/probe/truststore.jks");
+    const P12: &[u8] = include_bytes!("../../../tests/fixtures/probe/truststore.p12");
+    const PEM: &[u8] = include_bytes!("../../../tests/fixtures/probe/ca.pem");
+
+    #[test]
+    fn keytool_stores_hold_the_fixture_ca() {
+        let pem = decode_store(PEM, "").unwrap();
+        assert_eq!(pem.0, StoreFormat::Pem);
+        let jks = decode_store(JKS, "changeit").unwrap();
+        assert_eq!(jks, (StoreFormat::Jks, pem.1.clone()));
+        let p12 = decode_store(P12, "s3cret-p12").unwrap();
+        assert_eq!(p12, (StoreFormat::Pkcs12, pem.1.clone()));
+        assert!(
+            decode_store(JKS, "changeme")
+                .unwrap_err()
+                .contains("password is wrong")
+        );
+        assert!(
+            decode_store(P12, "changeit")
+                .unwrap_err()
+                .contains("password is wrong")
+        );
+    }
+
+    #[test]
+    fn damaged_stores_are_errors_not_panics() {
+        for store in [JKS, P12] {
+            for n in 0..store.len() {
+                assert!(decode_store(&store[..n], "changeit").is_err());
+            }
+            for i in 0..store.len() {
+                let mut d = store.to_vec();
+                d[i] ^= 0x41;
+                let _ = decode_store(&d, "changeit");
+            }
+        }
+    }
+
     #[test]
     fn formats_are_told_apart_by_content() {
         assert!(decode_store(b"", "x").is_err());
