@@ -204,7 +204,12 @@ fn probe(args: &[&str]) -> (i32, Value, String) {
         .env_remove("NO_PROXY")
         .env_remove("no_proxy")
         .arg("probe")
-        .args(["--format", "json", "--timeout", "10"])
+        .args(["--format", "json"])
+        .args(if args.contains(&"--timeout") {
+            &[][..]
+        } else {
+            &["--timeout", "10"][..]
+        })
         .args(args)
         .timeout(Duration::from_secs(120))
         .output()
@@ -768,4 +773,41 @@ fn several_urls_every_format_and_usage_errors() {
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
         assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
     }
+}
+
+#[test]
+fn plain_http_through_a_proxy_that_wants_credentials() {
+    let proxy = connect_proxy();
+    let (code, v, _) = probe(&[
+        "http://localhost:8090/confluence",
+        "--proxy",
+        &format!("127.0.0.1:{proxy}"),
+    ]);
+    assert_eq!(code, 1);
+    let f = only_finding(&v);
+    assert_eq!(f["rule"], "network-proxy-error");
+    assert_eq!(f["step"], "proxy");
+    assert_eq!(f["facts"]["status"], "407");
+    assert_eq!(f["facts"]["host"], "localhost");
+    assert_eq!(f["facts"]["port"], "8090");
+}
+
+#[test]
+fn a_server_that_never_answers_is_a_read_timeout_not_a_hang() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let started = std::time::Instant::now();
+    let (code, v, _) = probe(&[&format!("http://127.0.0.1:{port}"), "--timeout", "1"]);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(code, 1);
+    let f = only_finding(&v);
+    assert_eq!(f["rule"], "network-read-timeout");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["facts"]["port"], port.to_string());
 }

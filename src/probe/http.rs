@@ -42,6 +42,41 @@ pub struct Response {
     pub round_trip: Duration,
 }
 
+/// A stream that fails with [`io::ErrorKind::TimedOut`] once a deadline has passed: the
+/// socket's time-out bounds each read, this bounds the whole exchange, so a server that
+/// drips a byte at a time cannot hold a probe.
+pub struct Deadline<'a, S: ?Sized> {
+    pub inner: &'a mut S,
+    pub until: Instant,
+}
+
+impl<S: Read + ?Sized> Read for Deadline<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if Instant::now() >= self.until {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the answer took longer than the time-out allows",
+            ));
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl<S: Write + ?Sized> Write for Deadline<'_, S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if Instant::now() >= self.until {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the request took longer than the time-out allows",
+            ));
+        }
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Parses a response head (without the blank line). Pure: a fuzz-friendly function of the
 /// bytes.
 pub fn parse_head(bytes: &[u8]) -> Result<Head, String> {
@@ -154,11 +189,21 @@ fn read_body<S: Read + ?Sized>(stream: &mut S, head: &Head) -> io::Result<(Vec<u
         Some(n) if !chunked => n.min(MAX_BODY_BYTES as u64 + 1),
         _ => MAX_BODY_BYTES as u64 * 2 + 1,
     };
-    match stream.take(limit).read_to_end(&mut raw) {
-        Ok(_) => {}
-        // A TLS peer that closes without close_notify, after sending everything.
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && !raw.is_empty() => {}
-        Err(e) => return Err(e),
+    let mut limited = stream.take(limit);
+    let mut buf = [0u8; 8192];
+    loop {
+        match limited.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // A TLS peer that closes without close_notify, after sending everything.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && !raw.is_empty() => break,
+            Err(e) => return Err(e),
+        }
+        // A chunked body ends with its last chunk, whether or not the server closes.
+        if chunked && (raw.ends_with(b"\r\n0\r\n\r\n") || raw == b"0\r\n\r\n") {
+            break;
+        }
     }
     let mut body = if chunked { dechunk(&raw) } else { raw };
     let truncated = body.len() > MAX_BODY_BYTES;
@@ -190,6 +235,19 @@ pub fn dechunk(raw: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_passed_deadline_stops_reading() {
+        let mut s: &[u8] = b"HTTP/1.1 200 OK\r\n\r\n";
+        let mut d = Deadline {
+            inner: &mut s,
+            until: Instant::now(),
+        };
+        assert_eq!(
+            read_head(&mut d).unwrap_err().kind(),
+            io::ErrorKind::TimedOut
+        );
+    }
 
     #[test]
     fn heads_and_bodies() {

@@ -34,7 +34,7 @@ use proxy::{ProxySettings, TunnelError};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use target::{Scheme, Target};
 use tcp::ConnectFailure;
 use tls::{CertProblem, TlsFailure};
@@ -261,7 +261,11 @@ impl Run<'_, '_> {
             );
         }
         if let (Some(p), Scheme::Https) = (&proxy, t.scheme) {
-            match proxy::connect_tunnel(&mut sock, p, t) {
+            let mut bounded = http::Deadline {
+                inner: &mut sock,
+                until: Instant::now() + opts.timeout,
+            };
+            match proxy::connect_tunnel(&mut bounded, p, t) {
                 Ok(()) => {
                     if record {
                         self.step(
@@ -324,12 +328,12 @@ impl Run<'_, '_> {
         if t.scheme == Scheme::Http {
             return Ok(Conn::Plain(sock));
         }
-        let (result, chain) = tls::handshake(sock, &t.host, &self.opts.trust);
+        let (result, chain) = tls::handshake(sock, &t.host, &self.opts.trust, self.opts.timeout);
         let infos: Vec<_> = chain.iter().filter_map(|c| certinfo::describe(c)).collect();
         if record {
             let mut versions = Vec::new();
             let mut again = || self.open_quiet(t);
-            for v in tls::accepted_versions(&mut again, &t.host) {
+            for v in tls::accepted_versions(&mut again, &t.host, self.opts.timeout) {
                 versions.push(v.to_string());
             }
             self.probe.tls = Some(TlsReport {
@@ -487,7 +491,11 @@ impl Run<'_, '_> {
         let addrs = dns::resolve(host, port, self.opts.timeout).ok()?;
         let (mut sock, _) = tcp::connect(&addrs, self.opts.timeout).ok()?;
         if let Some(p) = proxy {
-            proxy::connect_tunnel(&mut sock, p, t).ok()?;
+            let mut bounded = http::Deadline {
+                inner: &mut sock,
+                until: Instant::now() + self.opts.timeout,
+            };
+            proxy::connect_tunnel(&mut bounded, p, t).ok()?;
         }
         Some(sock)
     }
@@ -513,7 +521,11 @@ impl Run<'_, '_> {
                 _ => (path.clone(), String::new()),
             };
             let url_now = format!("{}://{}{path}", t.scheme.name(), t.host_header());
-            let answer = http::get(conn.io(), &request_target, &t.host_header(), &extra);
+            let mut bounded = http::Deadline {
+                inner: conn.io(),
+                until: Instant::now() + self.opts.timeout * 2,
+            };
+            let answer = http::get(&mut bounded, &request_target, &t.host_header(), &extra);
             let resp = match answer {
                 Ok(r) => r,
                 Err(e) => {

@@ -19,12 +19,15 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// A TCP stream that keeps the first bytes the server sent (to recognise plain HTTP).
 #[derive(Debug)]
 pub struct RecordingStream {
     inner: TcpStream,
     pub first_bytes: Vec<u8>,
+    /// Reads fail once this has passed (the handshake's deadline; lifted after it).
+    pub until: Option<Instant>,
 }
 
 impl RecordingStream {
@@ -32,12 +35,19 @@ impl RecordingStream {
         RecordingStream {
             inner,
             first_bytes: Vec::new(),
+            until: None,
         }
     }
 }
 
 impl Read for RecordingStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.until.is_some_and(|u| Instant::now() >= u) {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the TLS handshake took longer than the time-out allows",
+            ));
+        }
         let n = self.inner.read(buf)?;
         let room = 16usize.saturating_sub(self.first_bytes.len());
         self.first_bytes.extend_from_slice(&buf[..n.min(room)]);
@@ -209,6 +219,7 @@ pub fn handshake(
     sock: TcpStream,
     host: &str,
     store: &TrustStore,
+    timeout: Duration,
 ) -> (Result<TlsSession, TlsFailure>, Vec<CertificateDer<'static>>) {
     let inner = match WebPkiServerVerifier::builder_with_provider(
         Arc::new(store.roots.clone()),
@@ -243,7 +254,7 @@ pub fn handshake(
         Ok(n) => n,
         Err(e) => return (Err(TlsFailure::Handshake(e)), Vec::new()),
     };
-    let result = run_handshake(Arc::new(config), name, sock);
+    let result = run_handshake(Arc::new(config), name, sock, timeout);
     let recorded = verifier
         .recorded
         .lock()
@@ -272,15 +283,18 @@ fn run_handshake(
     config: Arc<ClientConfig>,
     name: ServerName<'static>,
     sock: TcpStream,
+    timeout: Duration,
 ) -> Result<TlsSession, HandshakeError> {
     let conn =
         ClientConnection::new(config, name).map_err(|e| (io::Error::other(e), Vec::new()))?;
     let mut stream = StreamOwned::new(conn, RecordingStream::new(sock));
+    stream.sock.until = Some(Instant::now() + timeout);
     while stream.conn.is_handshaking() {
         if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
             return Err((e, stream.sock.first_bytes.clone()));
         }
     }
+    stream.sock.until = None;
     let version = match stream.conn.protocol_version() {
         Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3",
         Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2",
@@ -357,6 +371,7 @@ fn classify_failure(e: &io::Error, first_bytes: &[u8]) -> TlsFailure {
 pub fn accepted_versions(
     connect: &mut dyn FnMut() -> Option<TcpStream>,
     host: &str,
+    timeout: Duration,
 ) -> Vec<&'static str> {
     let Ok(name) = server_name(host) else {
         return Vec::new();
@@ -378,7 +393,7 @@ pub fn accepted_versions(
             .with_custom_certificate_verifier(Arc::new(AnyCertificate(algorithms)))
             .with_no_client_auth();
         let Some(sock) = connect() else { continue };
-        if run_handshake(Arc::new(config), name.clone(), sock).is_ok() {
+        if run_handshake(Arc::new(config), name.clone(), sock, timeout).is_ok() {
             out.push(label);
         }
     }
