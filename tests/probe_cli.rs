@@ -811,3 +811,37 @@ fn a_server_that_never_answers_is_a_read_timeout_not_a_hang() {
     assert_eq!(f["severity"], "error");
     assert_eq!(f["facts"]["port"], port.to_string());
 }
+
+#[test]
+fn http_to_https_redirect_is_followed_and_reported() {
+    let tls_port = good_https_server();
+    let port = serve(
+        None,
+        Arc::new(move |head: &str| {
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+            answer(
+                "301 Moved Permanently",
+                &[("Location", format!("https://localhost:{tls_port}{path}"))],
+                "",
+            )
+        }),
+    );
+    let (code, v, err) = probe(&[
+        &format!("http://localhost:{port}"),
+        "--truststore",
+        &ca_pem(),
+    ]);
+    assert_eq!(code, 1, "{v:#} {err}");
+    let p = &v["probes"][0];
+    assert_eq!(p["http"]["redirects"][0]["status"], 301);
+    assert_eq!(
+        p["http"]["redirects"][0]["to"],
+        format!("https://localhost:{tls_port}/rest/applinks/1.0/manifest")
+    );
+    assert_eq!(p["http"]["status"], 200);
+    assert!(p["steps"].to_string().contains("http to https"), "{p:#}");
+    assert_eq!(p["manifest"]["type"], "jira");
+    let f = only_finding(&v);
+    assert_eq!(f["rule"], "oauth-signature-invalid");
+    assert_eq!(f["facts"]["differs"], "scheme, port");
+}

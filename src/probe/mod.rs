@@ -602,7 +602,14 @@ impl Run<'_, '_> {
                     self.step(
                         Step::Http,
                         StepStatus::Ok,
-                        format!("{status} redirect from {url_now} to {to}"),
+                        format!(
+                            "{status} redirect from {url_now} to {to}{}",
+                            if t.scheme == Scheme::Http && next.scheme == Scheme::Https {
+                                " (http to https: the link's application URL should be the https one)"
+                            } else {
+                                ""
+                            }
+                        ),
                     );
                     t = next;
                     path = next_path;
