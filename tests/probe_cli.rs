@@ -845,3 +845,35 @@ fn http_to_https_redirect_is_followed_and_reported() {
     assert_eq!(f["rule"], "oauth-signature-invalid");
     assert_eq!(f["facts"]["differs"], "scheme, port");
 }
+
+#[test]
+fn a_redirect_loop_stops_after_five() {
+    let port = serve(
+        None,
+        Arc::new(|_| {
+            answer(
+                "302 Found",
+                &[("Location", "/rest/applinks/1.0/manifest".into())],
+                "",
+            )
+        }),
+    );
+    let (code, v, _) = probe(&[&format!("http://127.0.0.1:{port}")]);
+    assert_eq!(code, 1);
+    let f = only_finding(&v);
+    assert_eq!(f["rule"], "applinks-manifest-not-found");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 5 redirects"),
+        "{f:#}"
+    );
+    let redirects = v["probes"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["detail"].as_str().unwrap().contains("redirect from"))
+        .count();
+    assert_eq!(redirects, 5);
+}

@@ -505,7 +505,9 @@ impl Run<'_, '_> {
         let mut t = start.clone();
         let mut path = start.join(MANIFEST_PATH);
         let mut redirects = Vec::new();
-        for hop in 0..=MAX_REDIRECTS {
+        // Each pass either follows a redirect (at most MAX_REDIRECTS) or returns.
+        let mut hop = 0;
+        loop {
             let first = hop == 0;
             let mut conn = self.connect(&t, first).map_err(|mut f| {
                 if !first {
@@ -613,6 +615,7 @@ impl Run<'_, '_> {
                     );
                     t = next;
                     path = next_path;
+                    hop += 1;
                 }
                 (301 | 302 | 303 | 307 | 308, _) => {
                     return Err(self.fail(
@@ -639,7 +642,6 @@ impl Run<'_, '_> {
                 }
             }
         }
-        unreachable_redirects()
     }
 
     /// Steps 4 to 6 on an answer.
@@ -866,22 +868,6 @@ impl Run<'_, '_> {
         self.probe.clock = Some(reading);
         result
     }
-}
-
-fn unreachable_redirects() -> Result<http::Response, Failure> {
-    // The loop returns on its last hop; kept as a value rather than a panic.
-    Err(Box::new(ProbeFinding {
-        severity: Severity::Error,
-        rule: "applinks-manifest-not-found".into(),
-        title: "too many redirects".into(),
-        step: Step::Http,
-        url: String::new(),
-        message: "too many redirects".into(),
-        facts: Default::default(),
-        cause: String::new(),
-        remediation: Vec::new(),
-        references: Vec::new(),
-    }))
 }
 
 /// The path (and query) a `Location` names, for the next request.
