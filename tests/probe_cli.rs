@@ -877,3 +877,50 @@ fn a_redirect_loop_stops_after_five() {
         .count();
     assert_eq!(redirects, 5);
 }
+
+/// A listener on 127.0.0.1 whose accept queue is full: Linux drops further SYNs, so a
+/// connection attempt times out (the loopback stand-in for a firewall that drops packets).
+#[cfg(target_os = "linux")]
+fn full_backlog_listener() -> (u16, Vec<TcpStream>, i32) {
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        assert!(fd >= 0);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        assert_eq!(
+            libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len),
+            0
+        );
+        assert_eq!(libc::listen(fd, 0), 0);
+        let mut bound: libc::sockaddr_in = std::mem::zeroed();
+        let mut blen = len;
+        libc::getsockname(fd, &mut bound as *mut _ as *mut libc::sockaddr, &mut blen);
+        let port = u16::from_be(bound.sin_port);
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            if let Ok(s) = TcpStream::connect_timeout(
+                &format!("127.0.0.1:{port}").parse().unwrap(),
+                Duration::from_millis(300),
+            ) {
+                held.push(s);
+            }
+        }
+        (port, held, fd)
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn connect_timeout_on_a_full_accept_queue() {
+    let (port, _held, fd) = full_backlog_listener();
+    let (code, v, _) = probe(&[&format!("http://127.0.0.1:{port}"), "--timeout", "1"]);
+    unsafe { libc::close(fd) };
+    assert_eq!(code, 1, "{v:#}");
+    let f = only_finding(&v);
+    assert_eq!(f["rule"], "network-connect-timeout");
+    assert_eq!(f["step"], "tcp");
+    assert_eq!(f["facts"]["port"], port.to_string());
+    assert_eq!(f["facts"]["host"], "127.0.0.1");
+}
