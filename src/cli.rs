@@ -85,6 +85,9 @@ pub enum Command {
     },
     /// Print the manual page (roff) on standard output: `linkdoctor man | man -l -`.
     Man,
+    /// Probe application links live, as the App Links screen does: DNS, TCP, proxy, TLS
+    /// (against the JVM's truststore), the applinks manifest, base URL and clock.
+    Probe(ProbeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -397,6 +400,46 @@ pub struct SnapshotArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Remote application addresses as the links store them
+    /// (`https://jira.example.com`, `http://wiki:8090/confluence`).
+    #[arg(required = true, value_name = "URL")]
+    pub urls: Vec<String>,
+    /// Seconds each step may take (resolution, connection, handshake, answer).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+    /// HTTP proxy for every URL (`http://[user:password@]host:port`); otherwise
+    /// HTTPS_PROXY / HTTP_PROXY with NO_PROXY exceptions, as the environment says.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// The trust store the product's JVM uses (`-Djavax.net.ssl.trustStore`, else
+    /// `<jre>/lib/security/cacerts`): JKS, PKCS12 or a PEM bundle. Default: this host's
+    /// system store.
+    #[arg(long, value_name = "FILE")]
+    pub truststore: Option<PathBuf>,
+    /// Password of --truststore (the JVM's default is changeit).
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        default_value = "changeit",
+        hide_default_value = true
+    )]
+    pub truststore_password: String,
+    /// This host's own base URL: probe it (through the proxy, as a remote application
+    /// would reach it) and check the manifest's base URL against this one.
+    #[arg(long, value_name = "URL")]
+    pub expect_base_url: Option<String>,
+    /// URLs probed at the same time (at most 64).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub threads: u64,
+    /// Extra rule files or directories (their cause and remediation texts are used).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[cfg(test)]

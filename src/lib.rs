@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod model;
 pub mod pipeline;
+pub mod probe;
 pub mod report;
 pub mod rulecheck;
 pub mod rules;

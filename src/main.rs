@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Snapshot(args) => commands::check::snapshot(args),
         Command::Completions { shell } => commands::completions::run(*shell),
         Command::Man => commands::man::run(),
+        Command::Probe(args) => commands::probe::run(args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
