@@ -3,7 +3,7 @@
 //! the base URL against the connector it reaches (scheme, host, port, context path), several
 //! connectors where the proxied one is not the one the base URL reaches, and HTTPS
 //! connectors with a missing or unreadable keystore. Each finding names the file, line and
-//! attribute, the value found, the value expected and the fix, citing seed 000's checklist.
+//! attribute, the value found, the value expected and the fix, citing the Application Links Troubleshooting Guide's checklist.
 
 use super::model::{CheckFinding, ConfigKind, Connector, WebConfig, key};
 use super::webconfig::{bitbucket_property_for, fisheye_attribute_for};

@@ -1,4 +1,4 @@
-//! Which web-server configuration file a product actually reads, per seed 000's table
+//! Which web-server configuration file a product actually reads, per the Application Links Troubleshooting Guide's table
 //! (checklist item 2): Jira, Confluence, Bamboo `<install>/conf/server.xml`; Crowd
 //! `<install>/apache-tomcat/conf/server.xml`; Bitbucket 5+ `<home>/shared/bitbucket.properties`;
 //! Bitbucket 4.0–4.14 and Stash 3.8–3.11 `<home>/shared/server.xml`, else

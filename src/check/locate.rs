@@ -2,7 +2,7 @@
 //! configuration files into memory: install directories, home directories (walked a few
 //! levels deep, so a folder holding both works) and support zips (read in place).
 //!
-//! Markers used to recognise a directory (seed 000 and the support-zip reference):
+//! Markers used to recognise a directory (the Application Links Troubleshooting Guide and the support-zip layout):
 //! - Jira install: `atlassian-jira/`; Confluence: `confluence/` next to `conf/server.xml`;
 //!   Bamboo: `atlassian-bamboo/`; Crowd: `apache-tomcat/conf/server.xml` with `crowd-webapp/`;
 //!   Bitbucket 4.x: `atlassian-bitbucket/`; Stash: `atlassian-stash/`; Bitbucket 5+: `app/`
@@ -648,7 +648,7 @@ fn assemble(found: Vec<Found>, warnings: &mut Vec<Warning>) -> Vec<Located> {
             warnings.push(Warning::new(
                 dir.display().to_string(),
                 format!(
-                    "this is a {product} home directory; {product}'s web-server configuration is in its install directory (seed 000 item 2): pass that directory too"
+                    "this is a {product} home directory; {product}'s web-server configuration is in its install directory (Application Links Troubleshooting Guide, checklist item 2): pass that directory too"
                 ),
             ));
         }

@@ -1,6 +1,6 @@
 //! The configuration pass behind `linkdoctor check` and `linkdoctor snapshot` (issue 6): find
 //! each product's effective web-server configuration in install directories, home
-//! directories and support zips (seed 000, checklist item 2), check its connectors against
+//! directories and support zips (Application Links Troubleshooting Guide, checklist item 2), check its connectors against
 //! each other and the base URL, compare JVM time zones across the linked servers, spot
 //! deprecated authentication, and diff against a pre-upgrade snapshot.
 //!

@@ -146,7 +146,7 @@ pub struct Instance {
     pub version_source: Option<String>,
     /// Every web-server configuration file found, effective or not.
     pub files_found: Vec<String>,
-    /// The file the product reads, per seed 000's table.
+    /// The file the product reads, per the Application Links Troubleshooting Guide's table.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective_file: Option<String>,
     /// Why that file is the effective one.
@@ -182,7 +182,7 @@ pub struct CheckFinding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
     pub explanation: String,
-    /// What to do, citing the seed 000 checklist item.
+    /// What to do, citing the Application Links Troubleshooting Guide checklist item.
     pub fix: String,
 }
 

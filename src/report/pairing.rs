@@ -237,7 +237,7 @@ fn notes(consumer: &LinkSide, provider: &LinkSide) -> Vec<String> {
             .collect();
         if let (Some(cu), Some(pu)) = (c.first(), p.first()) {
             notes.push(format!(
-                "{} signed requests for {cu} but {} checked them as {pu}: the provider rebuilds the URL from what reaches Tomcat, so its proxy settings (proxyName, proxyPort, scheme in server.xml, or bitbucket.properties) or its base URL do not match the URL the link uses (seed 004 \"OAuth signature rejected\"; checklist 2 and 6)",
+                "{} signed requests for {cu} but {} checked them as {pu}: the provider rebuilds the URL from what reaches Tomcat, so its proxy settings (proxyName, proxyPort, scheme in server.xml, or bitbucket.properties) or its base URL do not match the URL the link uses (OAuth Troubleshooting Guide, \"OAuth signature rejected\", https://confluence.atlassian.com/kb/oauth-troubleshooting-guide-719095274.html; Application Links Troubleshooting Guide, checklist items 2 and 6)",
                 consumer.product, provider.product
             ));
         }

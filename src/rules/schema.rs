@@ -61,7 +61,7 @@ pub struct RuleSpec {
     #[serde(default)]
     pub extract: BTreeMap<String, Located>,
     pub cause: String,
-    /// Ordered steps; each cites the seed 000 checklist item or seed 004 section it comes from.
+    /// Ordered steps; each cites the document (by title) and the checklist item or section it comes from.
     pub remediation: Vec<String>,
     #[serde(default)]
     pub references: Vec<String>,

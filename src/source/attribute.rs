@@ -7,7 +7,7 @@
 //!   `catalina.out` / `catalina.<date>.log` / access logs; rotated and gzipped siblings too;
 //! - the support-zip folders: `application-logs/`, `tomcat-logs/`, `application-config/`,
 //!   `application-properties/`;
-//! - the install and home layouts of checklist item 12 (seed 000): `<home>/log` or
+//! - the install and home layouts of checklist item 12 (Application Links Troubleshooting Guide): `<home>/log` or
 //!   `<home>/logs` for the product's own log, `<install>/logs` and Crowd's
 //!   `<install>/apache-tomcat/logs` for Tomcat, Fisheye/Crucible `<install>/var/log`, with the
 //!   product named by a folder (`/opt/atlassian/jira`, `jira-home`, `confluence-data`...).

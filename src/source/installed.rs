@@ -1,5 +1,5 @@
 //! `scan --installed`: the default install and home folders of every product, from the
-//! checklist (seed 000, items 2 and 12): Linux installers put the install under
+//! checklist (Application Links Troubleshooting Guide, items 2 and 12): Linux installers put the install under
 //! `/opt/atlassian/<app>` and the home under `/var/atlassian/application-data/<app>`;
 //! Windows installs go under `C:\Program Files\Atlassian\<app>` or `C:\Atlassian\<app>`.
 //! Each found folder contributes its log folders: `<home>/log` and `<home>/logs`,
