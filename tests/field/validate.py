@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Check the field corpus (tests/field/*.yaml) and print counts.
+
+Usage: python3 tests/field/validate.py [--sources]
+Needs PyYAML. Exits 1 on the first structural problem, naming file and entry.
+Checks: every file parses; every entry has exactly the known keys; ids are
+<product>-NNN, unique and in file order; product matches the file name; family is
+known; expect is "benign" exactly when family is benign; reconstructed is a bool;
+text is a non-empty string ending in a newline; no text appears twice.
+"""
+import collections
+import os
+import re
+import sys
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PRODUCTS = ["jira", "confluence", "bitbucket", "bamboo", "crowd", "fisheye"]
+FAMILIES = ["oauth", "ssl", "network", "http", "link-config", "hung", "integration", "benign"]
+REQUIRED = {"id", "product", "source", "family", "expect", "reconstructed", "text"}
+OPTIONAL = {"note"}
+
+
+def fail(msg):
+    print(f"error: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def main():
+    by_product = collections.Counter()
+    by_family = collections.Counter()
+    table = collections.Counter()
+    reconstructed = 0
+    sources = collections.Counter()
+    seen_text = {}
+    for product in PRODUCTS:
+        path = os.path.join(HERE, f"{product}.yaml")
+        if not os.path.exists(path):
+            fail(f"{path}: missing")
+        with open(path, encoding="utf-8") as fh:
+            try:
+                entries = yaml.safe_load(fh) or []
+            except yaml.YAMLError as err:
+                fail(f"{path}: does not parse: {err}")
+        if not isinstance(entries, list):
+            fail(f"{path}: top level must be a list")
+        for n, e in enumerate(entries, 1):
+            where = f"{path}: entry {n}"
+            if not isinstance(e, dict):
+                fail(f"{where}: not a mapping")
+            keys = set(e)
+            if not REQUIRED <= keys or keys - REQUIRED - OPTIONAL:
+                fail(f"{where}: keys {sorted(keys)}; need {sorted(REQUIRED)} (+ optional note)")
+            if e["id"] != f"{product}-{n:03d}":
+                fail(f"{where}: id {e['id']!r}, expected {product}-{n:03d}")
+            if e["product"] != product:
+                fail(f"{where}: product {e['product']!r} in {product}.yaml")
+            if e["family"] not in FAMILIES:
+                fail(f"{where}: unknown family {e['family']!r}")
+            if (e["family"] == "benign") != (e["expect"] == "benign"):
+                fail(f"{where}: expect 'benign' if and only if family is benign")
+            if not isinstance(e["reconstructed"], bool):
+                fail(f"{where}: reconstructed must be true or false")
+            text = e["text"]
+            if not isinstance(text, str) or not text.strip() or not text.endswith("\n"):
+                fail(f"{where}: text must be a non-empty block ending in a newline")
+            if not re.match(r"^(https?://|repo [^ ]+ [^ ]+ @ [0-9a-f]{40}$)", e["source"]):
+                fail(f"{where}: source must be a URL or 'repo owner/name path @ <commit>'")
+            key = (product, text)
+            if key in seen_text:
+                fail(f"{where}: same text as {seen_text[key]}")
+            seen_text[key] = e["id"]
+            by_product[product] += 1
+            by_family[e["family"]] += 1
+            table[(e["family"], product)] += 1
+            reconstructed += e["reconstructed"]
+            sources[e["source"]] += 1
+    total = sum(by_product.values())
+    failures = total - by_family["benign"]
+    print(f"{total} events: {failures} failures, {by_family['benign']} benign, {reconstructed} reconstructed")
+    print("| family | " + " | ".join(PRODUCTS) + " | total |")
+    print("|---|" + "---|" * (len(PRODUCTS) + 1))
+    for fam in FAMILIES:
+        row = [str(table[(fam, p)]) for p in PRODUCTS]
+        print(f"| {fam} | " + " | ".join(row) + f" | {by_family[fam]} |")
+    print("| **total** | " + " | ".join(str(by_product[p]) for p in PRODUCTS) + f" | {total} |")
+    if "--sources" in sys.argv:
+        for src, count in sorted(sources.items()):
+            print(f"- {src} ({count})")
+
+
+if __name__ == "__main__":
+    main()
