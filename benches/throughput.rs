@@ -8,6 +8,9 @@
 //! - on a gzip file and on a support zip of the same corpus, and on a 2 GiB single file
 //!   (with `LINKDOCTOR_BENCH_ARCHIVES=1`),
 //! - `rg -c -F` with the catalog's prefilter literals (and `gzip -dc | rg`, `unzip -p | rg`),
+//! - the same with the built-in catalog plus `benches/extra-catalog` (three times as many
+//!   rules, realistic literals): the speed must not depend on the catalog's size,
+//! - `rg -j1 -c -F` with 8 core literals, the yardstick for the single-thread speed,
 //! - memory: a flood corpus of the same size with one failure on every line (JSON report and
 //!   streamed NDJSON), and a tree of 100,000 small log files (`LINKDOCTOR_BENCH_TREE_FILES`),
 //! - with `LINKDOCTOR_BENCH_BASELINE=/path/to/an/older/linkdoctor`, that binary on the plain
@@ -53,6 +56,18 @@ Caused by: javax.net.ssl.SSLHandshakeException: PKIX path building failed: unabl
 java.net.UnknownHostException: bamboo-old.internal\n\
 \tat java.net.InetAddress.getAllByName0(InetAddress.java:1281)",
     "WARN [Caesium-1-4] [c.a.applinks.core.DefaultApplicationLinkRequest] Request to http://bitbucket.example.com:7990 failed: Connect to bitbucket.example.com:7990 failed: Connection refused",
+];
+
+/// The 8 literals the speed target is measured against (`rg -j1 -c -F` with these).
+const CORE_LITERALS: [&str; 8] = [
+    "oauth_problem",
+    "SSLHandshakeException",
+    "PKIX path building failed",
+    "UnknownHostException",
+    "ConnectException",
+    "SocketTimeoutException",
+    "No subject alternative",
+    "certification path",
 ];
 
 /// Small deterministic generator (xorshift), so every run writes the same corpus.
@@ -253,6 +268,27 @@ fn main() {
         mbps(size, wc.seconds),
         wc.seconds
     );
+    let extra = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/extra-catalog");
+    let tripled = best(
+        &scan(&format!("--threads 1 --rules {} {c}", extra.display())),
+        3,
+    );
+    println!(
+        "linkdoctor scan, 1 thread, 3x catalog: {:>5.0} MB/s  ({:.2} s); against the built-in catalog: {:.3}",
+        mbps(size, tripled.seconds),
+        tripled.seconds,
+        one.seconds / tripled.seconds
+    );
+    if have_rg {
+        let core: String = CORE_LITERALS.iter().map(|l| format!(" -e '{l}'")).collect();
+        let rg8 = best(&format!("rg -j1 -c -F{core} {c}"), 3);
+        println!(
+            "rg -j1 -c -F (8 core literals): {:>7.0} MB/s  ({:.2} s); linkdoctor 1 thread / this: {:.2}",
+            mbps(size, rg8.seconds),
+            rg8.seconds,
+            rg8.seconds / one.seconds
+        );
+    }
     if let Ok(old) = std::env::var("LINKDOCTOR_BENCH_BASELINE") {
         let before = best(
             &format!("{old} scan --quiet --format json --threads 1 {c} > /dev/null"),
