@@ -2,7 +2,7 @@
 //! the output options every reporting command shares.
 
 use crate::model::{Product, Severity};
-use crate::report::GroupBy;
+use crate::report::{GroupBy, Undated};
 use crate::report::render::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -38,6 +38,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Save the web-server settings an upgrade may overwrite, for `check --baseline`.
     Snapshot(SnapshotArgs),
+    /// Merge partial reports (`scan --out`) of shards into the report one scan of all their
+    /// inputs would give.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -107,9 +110,36 @@ pub struct ScanArgs {
     /// machine's zone. A support zip that records the server's `-Duser.timezone` uses that.
     #[arg(long, value_name = "IANA-ZONE")]
     pub timezone: Option<String>,
+    /// With --since/--until: what to do with events that carry no time: leave them out
+    /// (counted in the summary), date them by their file's modification time, or keep them.
+    #[arg(long, value_enum, default_value_t = Undated::LeftOut)]
+    pub undated: Undated,
     /// Split findings by cause (default), or by cause within each node or product.
     #[arg(long, value_enum, default_value_t = GroupBy::Cause)]
     pub group_by: GroupBy,
+    /// Where nodes (hosts) are: a regex over each input's path whose group `node` (or first
+    /// group) is the node, e.g. `fleet/(?P<node>[^/]+)/`. Wins over every other source.
+    #[arg(long, value_name = "PATTERN", conflicts_with = "fleet_root")]
+    pub node_from: Option<String>,
+    /// The folder whose sub-folders are hosts (`DIR/<host>/...`), whatever their names.
+    #[arg(long, value_name = "DIR")]
+    pub fleet_root: Option<PathBuf>,
+    /// Scan only shard I of N (from 0: `0/4`...`3/4`) of the inputs, shared out by host
+    /// folder (node) or by a stable hash of the relative path; `auto` reads it from a
+    /// Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or a Slurm job array
+    /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT).
+    #[arg(long, value_name = "I/N|auto")]
+    pub shard: Option<String>,
+    /// The number of shards, with `--shard auto` where the engine does not say it
+    /// (Kubernetes: the Job's completions).
+    #[arg(long, value_name = "N", requires = "shard")]
+    pub shards: Option<u64>,
+    /// Write a partial report to FILE (for `linkdoctor merge`) instead of printing a report.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also write the Prometheus node_exporter textfile metrics to FILE (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
     /// Incremental scan for cron: read only what was added since the run that wrote FILE,
     /// and update FILE (atomically, after the report is out). Rotated and truncated files
     /// are recognised.
@@ -301,6 +331,9 @@ pub struct SnapshotArgs {
     /// Keep passwords (keystorePass...) in the snapshot instead of masking them.
     #[arg(long)]
     pub no_redact: bool,
+    /// Overwrite FILE when it exists (a baseline is otherwise never replaced).
+    #[arg(long)]
+    pub force: bool,
     /// Treat warnings (unreadable or malformed files) as fatal: exit 2.
     #[arg(long)]
     pub strict: bool,
@@ -309,6 +342,25 @@ pub struct SnapshotArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial reports written by `scan --out` (any number, in any order).
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<PathBuf>,
+    /// The rule files the scans used (`--rules`): the catalog must be the same.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Write the merged partial report to FILE instead of printing a report (to merge
+    /// again later).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also write the Prometheus node_exporter textfile metrics to FILE (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[cfg(test)]

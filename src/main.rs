@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Snapshot(args) => commands::check::snapshot(args),
+        Command::Merge(args) => commands::merge::run(args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod merge;
 pub mod rules;
 pub mod scan;
 

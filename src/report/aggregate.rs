@@ -306,6 +306,8 @@ pub struct Tallies {
     /// Node × cause rows; `-` for inputs without a node.
     nodes: BTreeMap<String, NodeCauses>,
     any_node: bool,
+    /// Events per product and rule id (`-`: no product), for the metrics.
+    products: BTreeMap<String, BTreeMap<String, usize>>,
     links: LinkObservations,
     events: u64,
     bytes: u64,
@@ -350,6 +352,12 @@ impl Tallies {
             }
         }
         self.any_node |= other.any_node;
+        for (product, causes) in other.products {
+            let mine = self.products.entry(product).or_default();
+            for (r, n) in causes {
+                *mine.entry(r).or_default() += n;
+            }
+        }
         self.links.merge(other.links);
         self.events += other.events;
         self.bytes += other.bytes;
@@ -485,6 +493,11 @@ impl<'c> ReportBuilder<'c> {
         for (r, t) in tally.rules {
             let rule = self.catalog.rule(r);
             *row.causes.entry(rule.id.clone()).or_default() += to_usize(t.count);
+            *one.products
+                .entry(input.product.map_or("-", |p| p.name()).to_string())
+                .or_default()
+                .entry(rule.id.clone())
+                .or_default() += to_usize(t.count);
             *one.by_severity.entry(rule.severity).or_default() += to_usize(t.count);
             let f = FindingTally {
                 count: t.count,
@@ -568,6 +581,7 @@ impl<'c> ReportBuilder<'c> {
             },
             group_by: self.group_by,
             warnings,
+            product_causes: t.products,
         }
     }
 }

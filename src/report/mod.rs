@@ -93,6 +93,10 @@ pub struct Report {
     /// How findings are split (`--group-by`).
     pub group_by: GroupBy,
     pub warnings: Vec<Warning>,
+    /// Events per product (`-`: unknown) and rule id, for the metrics (not in JSON: the
+    /// findings' `products` say which products each cause was seen in).
+    #[serde(skip)]
+    pub product_causes: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
 #[derive(Debug, Serialize)]

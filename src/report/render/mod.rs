@@ -3,6 +3,7 @@
 
 pub mod json;
 mod markdown;
+pub mod prometheus;
 mod table;
 
 use super::Report;
@@ -21,6 +22,8 @@ pub enum Format {
     Ndjson,
     /// Markdown to paste into a ticket.
     Markdown,
+    /// Prometheus node_exporter textfile metrics.
+    Prometheus,
 }
 
 /// Renders `report` in `format`. `color` adds ANSI styling to the table format only. For
@@ -31,6 +34,7 @@ pub fn render(report: &Report, format: Format, color: bool) -> String {
         Format::Json => json::render(report),
         Format::Ndjson => json::render_ndjson_tail(report),
         Format::Markdown => markdown::render(report),
+        Format::Prometheus => prometheus::render(report, None),
     }
 }
 
