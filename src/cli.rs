@@ -2,8 +2,8 @@
 //! the output options every reporting command shares.
 
 use crate::model::{Product, Severity};
-use crate::report::{GroupBy, Undated};
 use crate::report::render::Format;
+use crate::report::{GroupBy, Undated};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 

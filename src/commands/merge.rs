@@ -35,8 +35,7 @@ pub fn run(args: &MergeArgs) -> Result<u8, Fatal> {
     }
     // Rule-file problems met here are the scans' too: they are in the parts already.
     drop(rule_warnings);
-    let builder =
-        ReportBuilder::from_tallies(&catalog, merged.settings.group_by, merged.tallies);
+    let builder = ReportBuilder::from_tallies(&catalog, merged.settings.group_by, merged.tallies);
     if builder.inputs_read() == 0 {
         return Err(Fatal(
             "nothing was read by any shard, so nothing can be said about the links".into(),

@@ -40,9 +40,11 @@ const COUNTED_FIELDS: [&str; 2] = ["oauth_problem", "host"];
 /// wall clock and offset, so that the earliest of equal instants is the same whatever
 /// order they are met in.
 fn time_order(a: &LogTime, b: &LogTime) -> Ordering {
-    a.cmp(b)
-        .then_with(|| a.civil.cmp(&b.civil))
-        .then_with(|| a.offset.map(|o| o.seconds()).cmp(&b.offset.map(|o| o.seconds())))
+    a.cmp(b).then_with(|| a.civil.cmp(&b.civil)).then_with(|| {
+        a.offset
+            .map(|o| o.seconds())
+            .cmp(&b.offset.map(|o| o.seconds()))
+    })
 }
 
 fn earliest(a: Option<LogTime>, b: Option<LogTime>) -> Option<LogTime> {

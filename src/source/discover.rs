@@ -15,8 +15,8 @@ use super::archive::{self, archive_extension};
 use super::attribute::{product_of, role_of};
 use super::decode::ReadLimits;
 use super::limits::{Limits, MAX_DEPTH_CAP};
-use super::stdin::{self, StdinKind};
 use super::node::NodeFrom;
+use super::stdin::{self, StdinKind};
 use super::{ArchiveFormat, Found, Input, Location, node};
 use crate::warning::Warning;
 use regex::Regex;
@@ -58,7 +58,8 @@ impl Discovery {
     /// Gives the inputs added since `before` the relative path `rel`.
     fn relative_since(&mut self, before: usize, rel: &str) {
         let n = self.inputs.len().saturating_sub(before);
-        self.relative.extend(std::iter::repeat_n(rel.to_string(), n));
+        self.relative
+            .extend(std::iter::repeat_n(rel.to_string(), n));
     }
 }
 

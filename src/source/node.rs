@@ -51,7 +51,10 @@ impl NodeFrom {
 /// The node `pattern` finds in `path`.
 fn node_by_pattern(re: &Regex, path: &str) -> Option<String> {
     let caps = re.captures(path)?;
-    let m = caps.name("node").or_else(|| caps.get(1)).or_else(|| caps.get(0))?;
+    let m = caps
+        .name("node")
+        .or_else(|| caps.get(1))
+        .or_else(|| caps.get(0))?;
     clean_value(m.as_str())
 }
 
@@ -95,7 +98,10 @@ pub fn assign_user_nodes(inputs: &mut [Found], nodes: &NodeFrom) -> Result<(), W
     match nodes {
         NodeFrom::Pattern(re) if placed == 0 && !inputs.is_empty() => Err(Warning::new(
             "--node-from",
-            format!("`{}` matches no input's path: no node taken from it", re.as_str()),
+            format!(
+                "`{}` matches no input's path: no node taken from it",
+                re.as_str()
+            ),
         )),
         NodeFrom::FleetRoot(root) if placed == 0 && !inputs.is_empty() => Err(Warning::new(
             "--fleet-root",
@@ -492,7 +498,12 @@ mod tests {
         ] {
             assert!(is_layout_word(layout), "{layout}");
         }
-        for host in ["jira01.example.com", "jira-dc-node1", "web1", "bitbucket-prod-a"] {
+        for host in [
+            "jira01.example.com",
+            "jira-dc-node1",
+            "web1",
+            "bitbucket-prod-a",
+        ] {
             assert!(!is_layout_word(host), "{host}");
         }
     }

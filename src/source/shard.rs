@@ -41,7 +41,9 @@ impl Shard {
     /// `I/N` with `0 <= I < N`.
     pub fn parse(text: &str) -> Result<Shard, String> {
         let bad = || {
-            format!("--shard: `{text}` is not I/N (shard I of N, counted from 0: 0/4, 1/4, 2/4, 3/4) nor `auto`")
+            format!(
+                "--shard: `{text}` is not I/N (shard I of N, counted from 0: 0/4, 1/4, 2/4, 3/4) nor `auto`"
+            )
         };
         let (i, n) = text.trim().split_once('/').ok_or_else(bad)?;
         let (index, count): (u64, u64) = (
@@ -91,7 +93,9 @@ impl Shard {
         if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
             let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
             let index = id.checked_sub(min).ok_or_else(|| {
-                format!("--shard auto: SLURM_ARRAY_TASK_ID {id} is below SLURM_ARRAY_TASK_MIN {min}")
+                format!(
+                    "--shard auto: SLURM_ARRAY_TASK_ID {id} is below SLURM_ARRAY_TASK_MIN {min}"
+                )
             })?;
             let count = match shards {
                 Some(n) => n,
@@ -123,7 +127,9 @@ impl Shard {
             .into_iter()
             .enumerate()
             .filter(|(i, f)| {
-                let rel = relative.get(*i).map_or(f.input.display.as_str(), String::as_str);
+                let rel = relative
+                    .get(*i)
+                    .map_or(f.input.display.as_str(), String::as_str);
                 self.owns(&Shard::key(f, rel))
             })
             .map(|(_, f)| f)
@@ -176,16 +182,29 @@ mod tests {
             move |k: &str| m.get(k).cloned()
         };
         let k8s = env(&[("JOB_COMPLETION_INDEX", "2")]);
-        assert_eq!(Shard::from_env(Some(4), &k8s), Ok(Shard { index: 2, count: 4 }));
-        assert!(Shard::from_env(None, &k8s).unwrap_err().contains("--shards"));
+        assert_eq!(
+            Shard::from_env(Some(4), &k8s),
+            Ok(Shard { index: 2, count: 4 })
+        );
+        assert!(
+            Shard::from_env(None, &k8s)
+                .unwrap_err()
+                .contains("--shards")
+        );
         let k8s = env(&[("JOB_COMPLETION_INDEX", "1"), ("JOB_COMPLETIONS", "3")]);
-        assert_eq!(Shard::from_env(None, &k8s), Ok(Shard { index: 1, count: 3 }));
+        assert_eq!(
+            Shard::from_env(None, &k8s),
+            Ok(Shard { index: 1, count: 3 })
+        );
         let slurm = env(&[
             ("SLURM_ARRAY_TASK_ID", "5"),
             ("SLURM_ARRAY_TASK_MIN", "1"),
             ("SLURM_ARRAY_TASK_COUNT", "8"),
         ]);
-        assert_eq!(Shard::from_env(None, &slurm), Ok(Shard { index: 4, count: 8 }));
+        assert_eq!(
+            Shard::from_env(None, &slurm),
+            Ok(Shard { index: 4, count: 8 })
+        );
         assert!(Shard::from_env(None, &env(&[])).is_err());
         assert!(
             Shard::from_env(None, &env(&[("SLURM_ARRAY_TASK_ID", "x")]))

@@ -120,12 +120,9 @@ pub fn render(report: &Report, duration: Option<f64>) -> String {
         .node_summary
         .iter()
         .flat_map(|row| {
-            row.causes.iter().map(move |(r, n)| {
-                (
-                    labels(&[("node", &row.node), ("rule", r)]),
-                    n.to_string(),
-                )
-            })
+            row.causes
+                .iter()
+                .map(move |(r, n)| (labels(&[("node", &row.node), ("rule", r)]), n.to_string()))
         })
         .collect();
     family(
