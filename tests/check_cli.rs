@@ -756,7 +756,7 @@ fn snapshot_masks_passwords_unless_asked() {
         .arg(fixture("crowd/clean"))
         .arg("--out")
         .arg(&snap)
-        .args(["--quiet", "--no-redact"])
+        .args(["--quiet", "--no-redact", "--force"])
         .assert()
         .success();
     assert!(

@@ -29,6 +29,6 @@ fi
 # One job per shard; --halt now,fail=1: a failed shard fails the run (a merge of the rest
 # would silently miss its inputs).
 # shellcheck disable=SC2086
-seq 0 $((shards - 1)) | parallel --halt now,fail=1 "${remote[@]}" \
+seq 0 $((shards - 1)) | parallel --will-cite --halt now,fail=1 "${remote[@]}" \
     "$ld" scan "$logs" --shard "{}/$shards" --out "$parts/part-{}.json" --quiet ${SCAN_OPTS:-}
 "$ld" merge "$parts"/part-*.json --format "$format"

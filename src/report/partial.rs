@@ -246,8 +246,9 @@ pub fn merge(parts: Vec<(String, Partial)>) -> Result<Partial, String> {
             return differs("time window", w(a), w(b));
         }
         let earlier = |s: &str| s.parse::<Timestamp>().ok();
+        // The earliest start; of equal instants, the smaller text (any order gives it).
         if let (Some(x), Some(y)) = (earlier(&a.scanned_at), earlier(&b.scanned_at))
-            && y < x
+            && (y, &b.scanned_at) < (x, &a.scanned_at)
         {
             acc.meta.scanned_at = b.scanned_at.clone();
         }
