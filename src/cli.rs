@@ -26,7 +26,7 @@ pub struct Cli {
 pub enum Command {
     /// Scan log files, directories, support zips, gzip files or standard input for
     /// application-link failures.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List, show, test and lint the rule catalog.
     #[command(subcommand)]
     Rules(RulesCommand),

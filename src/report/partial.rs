@@ -259,3 +259,112 @@ pub fn merge(parts: Vec<(String, Partial)>) -> Result<Partial, String> {
     acc.tallies.normalize();
     Ok(acc)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Product;
+    use crate::report::aggregate::InputStats;
+    use crate::report::{InputInfo, InputTally, Observation, ReportBuilder};
+    use crate::rules::load_catalog;
+
+    fn tallies(catalog: &Catalog, inputs: &[(&str, u64)], zone: &TimeZone) -> Tallies {
+        let mut b = ReportBuilder::new(catalog, GroupBy::Cause);
+        for (path, events) in inputs {
+            let mut t = InputTally::new(Some(Product::Jira), true);
+            for line in 1..=*events {
+                t.observe(
+                    catalog,
+                    &Observation {
+                        line,
+                        time: None,
+                        rule: line as usize % 3,
+                        also: vec![],
+                        fields: [("host".to_string(), format!("h{line}.example.com"))].into(),
+                        evidence: "x".into(),
+                        text: Some(format!("event {line} of {path}")),
+                        dated_by_mtime: false,
+                    },
+                );
+            }
+            let info = InputInfo {
+                path,
+                product: Some(Product::Jira),
+                node: Some("n1"),
+                role: None,
+                zone,
+            };
+            b.add_input(&info, InputStats::default(), t);
+        }
+        b.into_tallies()
+    }
+
+    fn meta(catalog: &Catalog) -> ReportMeta {
+        ReportMeta::new(
+            catalog,
+            Timestamp::from_second(1_700_000_000).unwrap(),
+            &TimeZone::UTC,
+            (None, None),
+            Undated::LeftOut,
+        )
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            group_by: GroupBy::Cause,
+            redacted: true,
+        }
+    }
+
+    #[test]
+    fn parts_round_trip_and_merge_in_any_order() {
+        let (catalog, _) = load_catalog(&[]);
+        let zone = TimeZone::UTC;
+        let whole = tallies(
+            &catalog,
+            &[("a.log", 70), ("b/c.log", 5), ("b.log", 90)],
+            &zone,
+        );
+        let a = tallies(&catalog, &[("b.log", 90)], &zone);
+        let b = tallies(&catalog, &[("a.log", 70), ("b/c.log", 5)], &zone);
+        let part = |t: Tallies| Partial::new(meta(&catalog), settings(), None, t);
+        // Through JSON and back: the same tallies.
+        let text = serde_json::to_string(&part(a.clone())).unwrap();
+        let back = Partial::from_json("a.json", &text, &catalog).unwrap();
+        assert_eq!(back.tallies, a);
+        let report = |t: Tallies| {
+            let r = ReportBuilder::from_tallies(&catalog, GroupBy::Cause, t).finish(meta(&catalog));
+            crate::report::render::json::render(&r)
+        };
+        let ab = merge(vec![
+            ("a".into(), part(a.clone())),
+            ("b".into(), part(b.clone())),
+        ])
+        .unwrap();
+        let ba = merge(vec![("b".into(), part(b)), ("a".into(), part(a))]).unwrap();
+        assert_eq!(report(ab.tallies), report(whole.clone()));
+        assert_eq!(report(ba.tallies), report(whole));
+    }
+
+    #[test]
+    fn parts_that_disagree_are_refused() {
+        let (catalog, _) = load_catalog(&[]);
+        let p = Partial::new(meta(&catalog), settings(), None, Tallies::default());
+        let mut window = p.clone();
+        window.meta.since = Some("2024-01-01T00:00:00+00:00".into());
+        window.meta.undated = Some(Undated::LeftOut);
+        let e = merge(vec![("a".into(), p.clone()), ("b".into(), window)]).unwrap_err();
+        assert!(e.contains("time window"), "{e}");
+        let mut other = p.clone();
+        other.meta.catalog_version = "sha256:00".into();
+        let e = merge(vec![("a".into(), p.clone()), ("b".into(), other.clone())]).unwrap_err();
+        assert!(e.contains("rule catalog"), "{e}");
+        let text = serde_json::to_string(&other).unwrap();
+        assert!(
+            Partial::from_json("o.json", &text, &catalog)
+                .unwrap_err()
+                .contains("--rules")
+        );
+        assert!(merge(vec![]).is_err());
+    }
+}
