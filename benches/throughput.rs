@@ -439,6 +439,7 @@ fn fleet_shards(bin: &str, dir: &Path) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(64);
+    fs::create_dir_all(dir).expect("corpus dir");
     let root = dir.join(format!("fleet-{kb}KB"));
     let marker = root.join(".complete");
     if !marker.exists() {

@@ -137,8 +137,9 @@ pub struct ScanArgs {
     /// Write a partial report to FILE (for `linkdoctor merge`) instead of printing a report.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Also write the Prometheus node_exporter textfile metrics to FILE (atomically).
-    #[arg(long, value_name = "FILE")]
+    /// Also write the Prometheus node_exporter textfile metrics to FILE (atomically). With
+    /// shards, `merge --metrics` writes them.
+    #[arg(long, value_name = "FILE", conflicts_with = "out")]
     pub metrics: Option<PathBuf>,
     /// Incremental scan for cron: read only what was added since the run that wrote FILE,
     /// and update FILE (atomically, after the report is out). Rotated and truncated files
