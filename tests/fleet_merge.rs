@@ -788,3 +788,33 @@ fn snapshot_does_not_overwrite_a_baseline_without_force() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read(&snap).unwrap(), before);
 }
+
+#[test]
+fn an_empty_shard_writes_an_empty_part() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "atlassian-jira.log",
+        PROVIDER.replace("HOST", "jira.example.com").as_bytes(),
+    );
+    let d = dir.path().display().to_string();
+    // One input, 3 shards: two shards are empty.
+    let owner = (0..3)
+        .find(|i| {
+            let (_, _, code) = run(&["scan", &d, "--shard", &format!("{i}/3"), "--quiet"]);
+            code != 2
+        })
+        .expect("one shard holds the input");
+    let empty = (owner + 1) % 3;
+    let (_, err, code) = run(&["scan", &d, "--shard", &format!("{empty}/3")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("holds none of the inputs"), "{err}");
+    let parts: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            let p = dir.path().join(format!("p{i}.json"));
+            scan_part(&[&d, "--shard", &format!("{i}/3")], &p);
+            p
+        })
+        .collect();
+    same(&scan_json(&[&d]), &merge_json(&parts), "with empty shards");
+}

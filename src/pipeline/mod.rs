@@ -494,10 +494,18 @@ pub fn run_incremental(
     job: ScanJob,
     ndjson: Option<&mut (dyn Write + Send)>,
 ) -> Result<(Report, Outcome), Fatal> {
-    let (meta, paths) = (job.meta(), job.paths);
+    let (meta, paths, shard) = (job.meta(), job.paths, job.shard);
     let (builder, outcome) = run_collect(job, ndjson)?;
     if builder.inputs_read() == 0 {
         let report = builder.finish(meta);
+        if let Some(s) = shard
+            && report.sources.is_empty()
+        {
+            return Err(Fatal(format!(
+                "shard {s} holds none of the inputs found under {}: nothing to report (with --out, an empty partial report is written for `merge`)",
+                paths.join(", ")
+            )));
+        }
         return Err(nothing_read(paths, &report.warnings));
     }
     Ok((builder.finish(meta), outcome))
