@@ -15,6 +15,10 @@
 //!   streamed NDJSON), and a tree of 100,000 small log files (`LINKDOCTOR_BENCH_TREE_FILES`),
 //! - with `LINKDOCTOR_BENCH_BASELINE=/path/to/an/older/linkdoctor`, that binary on the plain
 //!   corpus with 1 thread, for a before/after ratio in the same run,
+//! - a fleet share of 2,000 files (100 hosts × 20 logs, `LINKDOCTOR_BENCH_FLEET_KB` each,
+//!   64 by default) scanned whole and as 4 shards (`--shard I/4 --out`) merged: the time of
+//!   each shard, of the merge and of the whole, and whether the merge equals the whole
+//!   (`LINKDOCTOR_BENCH_ONLY=fleet` runs this part alone),
 //!
 //! and prints MB/s, peak RSS of each run and the ratio against ripgrep.
 //! Nothing here is a pass/fail test: it prints figures for the README.
@@ -180,6 +184,11 @@ fn main() {
         return;
     }
     let bin = env!("CARGO_BIN_EXE_linkdoctor");
+    if std::env::var("LINKDOCTOR_BENCH_ONLY").is_ok_and(|v| v == "fleet") {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-corpus");
+        fleet_shards(bin, &dir);
+        return;
+    }
     let mb: u64 = std::env::var("LINKDOCTOR_BENCH_MB")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -302,6 +311,7 @@ fn main() {
         );
     }
     memory(bin, &dir, mb);
+    fleet_shards(bin, &dir);
     if std::env::var("LINKDOCTOR_BENCH_ARCHIVES").is_ok_and(|v| v == "1") {
         archives(bin, &dir, &corpus, size, cores, have_rg, &rg_pats);
     }
@@ -452,4 +462,109 @@ fn archives(
             rss as f64 / 1024.0
         );
     }
+}
+
+/// A fleet share of 2,000 files scanned whole and as 4 shards merged: the time of each
+/// shard (one after the other, as 4 machines would run them side by side), of the merge and
+/// of the whole, and a byte comparison of the merged JSON with the whole scan's.
+fn fleet_shards(bin: &str, dir: &Path) {
+    const HOSTS: usize = 100;
+    const FILES_PER_HOST: usize = 20;
+    const SHARDS: usize = 4;
+    let kb: u64 = std::env::var("LINKDOCTOR_BENCH_FLEET_KB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64);
+    fs::create_dir_all(dir).expect("corpus dir");
+    let root = dir.join(format!("fleet-{kb}KB"));
+    let marker = root.join(".complete");
+    if !marker.exists() {
+        eprintln!("generating {} ...", root.display());
+        let template = dir.join(format!("fleet-template-{kb}KB.log"));
+        generate(&template, kb << 10).expect("generate fleet log");
+        for h in 0..HOSTS {
+            // Host folders named as fleets name them, product words included.
+            let host = match h % 4 {
+                0 => format!("jira{h:02}.example.com"),
+                1 => format!("jira-dc-node{h}"),
+                2 => format!("confluence{h:02}.example.com"),
+                _ => format!("web{h}"),
+            };
+            let logs = root.join(&host).join("home/log");
+            fs::create_dir_all(&logs).expect("fleet folder");
+            for f in 0..FILES_PER_HOST {
+                let name = if f == 0 {
+                    "atlassian-jira.log".to_string()
+                } else {
+                    format!("atlassian-jira.log.{f}")
+                };
+                fs::copy(&template, logs.join(name)).expect("fleet file");
+            }
+        }
+        fs::write(&marker, b"").expect("marker");
+    }
+    let bytes = (HOSTS * FILES_PER_HOST) as u64 * (kb << 10);
+    let r = root.display();
+    let parts = dir.join("fleet-parts");
+    fs::create_dir_all(&parts).expect("parts folder");
+    let env = "SOURCE_DATE_EPOCH=1700000000";
+    let whole_out = parts.join("whole.json");
+    let whole = best(
+        &format!(
+            "{env} {bin} scan --quiet --format json --timezone UTC {r} > {}",
+            whole_out.display()
+        ),
+        2,
+    );
+    println!(
+        "fleet of {} files ({:.0} MB), whole scan:      {:>6.2} s  ({:.0} MB/s)",
+        HOSTS * FILES_PER_HOST,
+        bytes as f64 / 1e6,
+        whole.seconds,
+        mbps(bytes, whole.seconds)
+    );
+    let mut slowest: f64 = 0.0;
+    let mut part_files = Vec::new();
+    for i in 0..SHARDS {
+        let part = parts.join(format!("part-{i}.json"));
+        let shard = best(
+            &format!(
+                "{env} {bin} scan --quiet --timezone UTC {r} --shard {i}/{SHARDS} --out {}",
+                part.display()
+            ),
+            2,
+        );
+        let size = fs::metadata(&part).map_or(0, |m| m.len());
+        println!(
+            "  shard {i}/{SHARDS}:                              {:>6.2} s  (partial report {:.0} kB)",
+            shard.seconds,
+            size as f64 / 1e3
+        );
+        slowest = slowest.max(shard.seconds);
+        part_files.push(part.display().to_string());
+    }
+    let merged_out = parts.join("merged.json");
+    let merge = best(
+        &format!(
+            "{bin} merge --quiet --format json {} > {}",
+            part_files.join(" "),
+            merged_out.display()
+        ),
+        3,
+    );
+    let same = fs::read(&whole_out).ok() == fs::read(&merged_out).ok();
+    println!(
+        "  merge of {SHARDS} parts:                         {:>6.2} s  (merged JSON {} the whole scan's)",
+        merge.seconds,
+        if same {
+            "byte-identical to"
+        } else {
+            "DIFFERS from"
+        }
+    );
+    println!(
+        "  4 machines side by side: slowest shard + merge = {:.2} s, against {:.2} s whole",
+        slowest + merge.seconds,
+        whole.seconds
+    );
 }

@@ -2,8 +2,8 @@
 //! the output options every reporting command shares.
 
 use crate::model::{Product, Severity};
-use crate::report::GroupBy;
 use crate::report::render::Format;
+use crate::report::{GroupBy, Undated};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -62,7 +62,7 @@ pub struct Cli {
 pub enum Command {
     /// Scan log files, directories, support zips, gzip files or standard input for
     /// application-link failures.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List, show, test and lint the rule catalog.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -88,6 +88,9 @@ pub enum Command {
     /// Probe application links live, as the App Links screen does: DNS, TCP, proxy, TLS
     /// (against the JVM's truststore), the applinks manifest, base URL and clock.
     Probe(ProbeArgs),
+    /// Merge partial reports (`scan --out`) of shards into the report one scan of all their
+    /// inputs would give.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -171,9 +174,37 @@ pub struct ScanArgs {
     /// machine's zone. A support zip that records the server's `-Duser.timezone` uses that.
     #[arg(long, value_name = "IANA-ZONE", help_heading = "Time")]
     pub timezone: Option<String>,
+    /// With --since/--until: what to do with events that carry no time: leave them out
+    /// (counted in the summary), date them by their file's modification time, or keep them.
+    #[arg(long, value_enum, default_value_t = Undated::LeftOut)]
+    pub undated: Undated,
     /// Split findings by cause (default), or by cause within each node or product.
     #[arg(long, value_enum, default_value_t = GroupBy::Cause, help_heading = "Output")]
     pub group_by: GroupBy,
+    /// Where nodes (hosts) are: a regex over each input's path whose group `node` (or first
+    /// group) is the node, e.g. `fleet/(?P<node>[^/]+)/`. Wins over every other source.
+    #[arg(long, value_name = "PATTERN", conflicts_with = "fleet_root")]
+    pub node_from: Option<String>,
+    /// The folder whose sub-folders are hosts (`DIR/<host>/...`), whatever their names.
+    #[arg(long, value_name = "DIR")]
+    pub fleet_root: Option<PathBuf>,
+    /// Scan only shard I of N (from 0: `0/4`...`3/4`) of the inputs, shared out by host
+    /// folder (node) or by a stable hash of the relative path; `auto` reads it from a
+    /// Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or a Slurm job array
+    /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT).
+    #[arg(long, value_name = "I/N|auto")]
+    pub shard: Option<String>,
+    /// The number of shards, with `--shard auto` where the engine does not say it
+    /// (Kubernetes: the Job's completions).
+    #[arg(long, value_name = "N", requires = "shard")]
+    pub shards: Option<u64>,
+    /// Write a partial report to FILE (for `linkdoctor merge`) instead of printing a report.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also write the Prometheus node_exporter textfile metrics to FILE (atomically). With
+    /// shards, `merge --metrics` writes them.
+    #[arg(long, value_name = "FILE", conflicts_with = "out")]
+    pub metrics: Option<PathBuf>,
     /// Incremental scan for cron: read only what was added since the run that wrote FILE,
     /// and update FILE (atomically, after the report is out). Rotated and truncated files
     /// are recognised.
@@ -392,6 +423,9 @@ pub struct SnapshotArgs {
     /// Keep passwords (keystorePass...) in the snapshot instead of masking them.
     #[arg(long)]
     pub no_redact: bool,
+    /// Overwrite FILE when it exists (a baseline is otherwise never replaced).
+    #[arg(long)]
+    pub force: bool,
     /// Treat warnings (unreadable or malformed files) as fatal: exit 2.
     #[arg(long)]
     pub strict: bool,
@@ -438,6 +472,25 @@ pub struct ProbeArgs {
     /// Extra rule files or directories (their cause and remediation texts are used).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial reports written by `scan --out` (any number, in any order).
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<PathBuf>,
+    /// The rule files the scans used (`--rules`): the catalog must be the same.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Write the merged partial report to FILE instead of printing a report (to merge
+    /// again later).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also write the Prometheus node_exporter textfile metrics to FILE (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

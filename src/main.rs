@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Completions { shell } => commands::completions::run(*shell),
         Command::Man => commands::man::run(),
         Command::Probe(args) => commands::probe::run(args),
+        Command::Merge(args) => commands::merge::run(args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

@@ -4,7 +4,7 @@
 
 use jiff::civil::DateTime;
 use jiff::tz::Offset;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -132,7 +132,7 @@ impl std::str::FromStr for Severity {
 
 /// What a file is for, judged from the support-zip folders, the install and home layouts,
 /// and the file name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// The product's own log (`atlassian-jira.log`, `<home>/log`, `application-logs/`).
@@ -170,6 +170,65 @@ impl LogTime {
         let off = self.offset.or(assume)?;
         off.to_timestamp(self.civil).ok().map(|t| t.as_second())
     }
+}
+
+impl LogTime {
+    /// This time with its UTC offset: its own, else the one `zone` had at that wall-clock
+    /// time (the zone `--since` uses: the server's `-Duser.timezone` from a support zip,
+    /// `--timezone`, or this machine's). Ambiguous or skipped wall-clock times (DST changes)
+    /// take the earlier offset, as `--since` does.
+    pub fn resolved(self, zone: &jiff::tz::TimeZone) -> LogTime {
+        if self.offset.is_some() {
+            return self;
+        }
+        let offset = zone
+            .to_ambiguous_timestamp(self.civil)
+            .compatible()
+            .ok()
+            .map(|ts| zone.to_offset(ts));
+        LogTime {
+            civil: self.civil,
+            offset,
+        }
+    }
+
+    /// Parses the form [`LogTime`] is displayed in: `2024-01-05T10:22:33.000+01:00`, with
+    /// or without the offset (`Z` is read as `+00:00`).
+    pub fn parse(text: &str) -> Option<LogTime> {
+        let t = text.trim();
+        let (civil, offset) = match t.strip_suffix('Z') {
+            Some(c) => (c, Some(Offset::UTC)),
+            None => {
+                let date_end = t.find('T')?;
+                match t[date_end..].rfind(['+', '-']) {
+                    Some(at) => {
+                        let (c, o) = t.split_at(date_end + at);
+                        (c, Some(parse_offset(o)?))
+                    }
+                    None => (t, None),
+                }
+            }
+        };
+        Some(LogTime {
+            civil: civil.parse().ok()?,
+            offset,
+        })
+    }
+}
+
+/// `+01:00`, `-05:30` as an offset.
+fn parse_offset(text: &str) -> Option<Offset> {
+    let sign = match text.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = text[1..].split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..=23).contains(&h) || !(0..=59).contains(&m) {
+        return None;
+    }
+    Offset::from_seconds(sign * (h * 3600 + m * 60)).ok()
 }
 
 impl Ord for LogTime {
@@ -210,9 +269,36 @@ impl Serialize for LogTime {
     }
 }
 
+impl<'de> Deserialize<'de> for LogTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        LogTime::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a time: `{text}`")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_resolve_and_round_trip() {
+        let civil: DateTime = "2024-07-01T10:00:00.250".parse().unwrap();
+        let local = LogTime {
+            civil,
+            offset: None,
+        };
+        let berlin = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
+        let r = local.resolved(&berlin);
+        assert_eq!(r.to_string(), "2024-07-01T10:00:00.250+02:00");
+        assert_eq!(LogTime::parse(&r.to_string()), Some(r));
+        assert_eq!(LogTime::parse(&local.to_string()), Some(local));
+        let ny = LogTime::parse("2024-01-01T00:00:00.000-05:00").unwrap();
+        assert_eq!(ny.offset.map(|o| o.seconds()), Some(-5 * 3600));
+        assert_eq!(ny.resolved(&berlin), ny);
+        assert!(LogTime::parse("yesterday").is_none());
+        assert!(LogTime::parse("2024-01-01T00:00:00+25:00").is_none());
+    }
 
     #[test]
     fn severities_are_ordered() {

@@ -50,7 +50,7 @@ fn findings(report: &Value) -> Vec<(String, String, String)> {
                 .map(|(_, s)| s.to_string())
                 .unwrap_or(file.clone());
             (
-                f["id"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
                 f["attribute"].as_str().unwrap_or("").to_string(),
                 suffix,
             )
@@ -385,7 +385,7 @@ fn time_zones_differing_between_linked_servers() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["id"] == "timezone-differs")
+        .filter(|f| f["rule"] == "timezone-differs")
         .collect();
     assert_eq!(tz.len(), 2);
     let zones: Vec<&str> = tz.iter().map(|f| f["current"].as_str().unwrap()).collect();
@@ -648,7 +648,7 @@ fn snapshot_then_upgrade_then_baseline_lists_lost_customisations() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["id"] == "baseline-lost")
+        .filter(|f| f["rule"] == "baseline-lost")
         .map(|f| {
             (
                 f["attribute"].as_str().unwrap().to_string(),
@@ -673,7 +673,7 @@ fn snapshot_then_upgrade_then_baseline_lists_lost_customisations() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["id"] == "base-url-no-connector")
+        .find(|f| f["rule"] == "base-url-no-connector")
         .unwrap_or_else(|| panic!("{report}"));
     assert!(
         no_connector["explanation"]
@@ -756,7 +756,7 @@ fn snapshot_masks_passwords_unless_asked() {
         .arg(fixture("crowd/clean"))
         .arg("--out")
         .arg(&snap)
-        .args(["--quiet", "--no-redact"])
+        .args(["--quiet", "--no-redact", "--force"])
         .assert()
         .success();
     assert!(

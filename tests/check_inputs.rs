@@ -43,7 +43,7 @@ fn ids(report: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["id"].as_str().unwrap().to_string())
+        .map(|f| f["rule"].as_str().unwrap().to_string())
         .collect();
     v.sort();
     v
@@ -484,7 +484,7 @@ fn baseline_taken_without_redaction_prints_no_secret() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["id"] == "baseline-connector-lost")
+        .find(|f| f["rule"] == "baseline-connector-lost")
         .unwrap();
     let expected = lost["expected"].as_str().unwrap();
     assert!(

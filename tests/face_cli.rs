@@ -104,7 +104,7 @@ fn every_check_finding_id_is_explained() {
             .unwrap();
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&out.stdout) {
             for f in v["findings"].as_array().into_iter().flatten() {
-                ids.insert(f["id"].as_str().unwrap().to_string());
+                ids.insert(f["rule"].as_str().unwrap().to_string());
             }
         }
     }

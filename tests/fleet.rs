@@ -18,6 +18,8 @@ Caused by: javax.net.ssl.SSLHandshakeException: PKIX path building failed: unabl
 fn run(args: &[&str]) -> (Vec<u8>, i32) {
     let out = Command::cargo_bin("linkdoctor")
         .unwrap()
+        // A fixed scan time: runs compare byte for byte.
+        .env("SOURCE_DATE_EPOCH", "1700000000")
         .arg("scan")
         .args(args)
         .args(["--quiet"])

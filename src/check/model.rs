@@ -168,7 +168,9 @@ pub struct Instance {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct CheckFinding {
     pub severity: Severity,
-    /// Stable kebab-case id: `scheme-secure-mismatch`, `baseline-lost`, ...
+    /// Stable kebab-case id: `scheme-secure-mismatch`, `baseline-lost`, ... Named `rule` in
+    /// JSON, as in `scan`'s findings.
+    #[serde(rename = "rule", alias = "id")]
     pub id: String,
     pub product: Product,
     pub title: String,

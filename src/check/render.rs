@@ -34,7 +34,39 @@ pub fn render_in(report: &CheckReport, format: Format, color: bool, layout: Layo
         }
         Format::Ndjson => ndjson(report),
         Format::Markdown => markdown(report),
+        Format::Prometheus => metrics(report),
     }
+}
+
+/// node_exporter textfile metrics: findings per rule, product and severity, and warnings.
+fn metrics(r: &CheckReport) -> String {
+    let esc = |v: &str| {
+        v.chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>()
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+    };
+    let mut per: std::collections::BTreeMap<(String, &str, &str), usize> = Default::default();
+    for f in &r.findings {
+        *per.entry((esc(&f.id), f.product.name(), f.severity.name()))
+            .or_default() += 1;
+    }
+    let mut out = String::from(
+        "# HELP linkdoctor_check_findings Configuration findings per rule, product and severity.\n# TYPE linkdoctor_check_findings gauge\n",
+    );
+    for ((rule, product, severity), n) in per {
+        let _ = writeln!(
+            out,
+            "linkdoctor_check_findings{{rule=\"{rule}\",product=\"{product}\",severity=\"{severity}\"}} {n}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP linkdoctor_check_warnings Warnings while checking.\n# TYPE linkdoctor_check_warnings gauge\nlinkdoctor_check_warnings {}",
+        r.warnings.len()
+    );
+    out
 }
 
 fn location(f: &CheckFinding) -> String {

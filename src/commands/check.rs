@@ -43,6 +43,10 @@ pub fn run(args: &CheckArgs) -> Result<u8, Fatal> {
 }
 
 pub fn snapshot(args: &SnapshotArgs) -> Result<u8, Fatal> {
+    // Checked first, and again when writing: a baseline is never replaced by mistake.
+    if !args.force && args.out.exists() {
+        return Err(Fatal(refuse_overwrite(&args.out)));
+    }
     let report = check::run(&CheckOptions {
         paths: &args.paths,
         base_urls: &args.base_url,
@@ -60,8 +64,7 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<u8, Fatal> {
     let mut text = serde_json::to_string_pretty(&snap)
         .map_err(|e| Fatal(format!("could not serialise the snapshot: {e}")))?;
     text.push('\n');
-    std::fs::write(&args.out, text)
-        .map_err(|e| Fatal(format!("cannot write {}: {e}", args.out.display())))?;
+    write_snapshot(&args.out, &text, args.force)?;
     if !args.quiet {
         for i in &report.instances {
             eprintln!(
@@ -86,4 +89,33 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<u8, Fatal> {
     } else {
         exit::OK
     })
+}
+
+fn refuse_overwrite(path: &std::path::Path) -> String {
+    format!(
+        "{} exists: a snapshot is the baseline `check --baseline` compares with, so it is not replaced; pass --force to overwrite it",
+        sanitize::inline(&path.display().to_string())
+    )
+}
+
+/// Writes the snapshot: without `force`, only if no file is there (checked atomically with
+/// `create_new`); with it, replacing the file by a rename, so a reader never sees half.
+fn write_snapshot(path: &std::path::Path, text: &str, force: bool) -> Result<(), Fatal> {
+    use std::io::Write;
+    let cannot = |e: std::io::Error| Fatal(format!("cannot write {}: {e}", path.display()));
+    if force {
+        return crate::report::render::prometheus::write_atomically(path, text).map_err(cannot);
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Fatal(refuse_overwrite(path))
+            } else {
+                cannot(e)
+            }
+        })?;
+    f.write_all(text.as_bytes()).map_err(cannot)
 }

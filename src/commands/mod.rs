@@ -4,6 +4,7 @@ pub mod check;
 pub mod completions;
 pub mod explain;
 pub mod man;
+pub mod merge;
 pub mod probe;
 pub mod rules;
 pub mod scan;

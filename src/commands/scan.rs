@@ -1,16 +1,19 @@
 //! `linkdoctor scan`: turn the options into a scan job (limits, time window, state,
-//! `--installed` folders), run it, print the report, then save the state.
+//! `--installed` folders, shard, where nodes are), run it, print the report (or write the
+//! partial report of `--out`, and the metrics of `--metrics`), then save the state.
 
 use super::{catalog_with_warnings, exit_code, print_warnings, stdout_written, use_color};
 use crate::cli::ScanArgs;
 use crate::pipeline::{self, Fatal, ScanJob};
-use crate::report::render::{self, Format};
-use crate::report::sanitize;
+use crate::report::render::{self, Format, json, prometheus};
+use crate::report::{Partial, Settings, sanitize};
 use crate::scan::ScanSettings;
 use crate::scan::event::EventLimits;
 use crate::scan::window::{TimeWindow, parse_bound, zone_named};
 use crate::source::installed;
 use crate::source::limits::Limits;
+use crate::source::node::NodeFrom;
+use crate::source::shard::Shard;
 use crate::source::state::State;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
@@ -75,8 +78,70 @@ fn scan_paths(args: &ScanArgs, quiet: bool) -> Result<Vec<String>, Fatal> {
     Ok(paths)
 }
 
+/// `--shard I/N` or `--shard auto` (with `--shards N`).
+fn shard_of(args: &ScanArgs) -> Result<Option<Shard>, Fatal> {
+    match args.shard.as_deref() {
+        None => Ok(None),
+        Some("auto") => Shard::from_env(args.shards, &|k| std::env::var(k).ok())
+            .map(Some)
+            .map_err(Fatal),
+        Some(text) => {
+            let shard = Shard::parse(text).map_err(Fatal)?;
+            match args.shards {
+                Some(n) if n != shard.count => Err(Fatal(format!(
+                    "--shard {text} names {} shards but --shards says {n}",
+                    shard.count
+                ))),
+                _ => Ok(Some(shard)),
+            }
+        }
+    }
+}
+
+/// `--node-from` / `--fleet-root`.
+fn node_from(args: &ScanArgs) -> Result<NodeFrom, Fatal> {
+    if let Some(p) = &args.node_from {
+        return NodeFrom::pattern(p).map_err(Fatal);
+    }
+    if let Some(root) = &args.fleet_root {
+        if !root.is_dir() {
+            return Err(Fatal(format!(
+                "--fleet-root {}: not a folder",
+                root.display()
+            )));
+        }
+        return Ok(NodeFrom::FleetRoot(root.clone()));
+    }
+    Ok(NodeFrom::Detect)
+}
+
+/// Writes a JSON value to `path` atomically (temporary file, then rename).
+pub fn write_json_file(path: &Path, value: &impl serde::Serialize) -> Result<(), Fatal> {
+    let mut buf = Vec::new();
+    json::write_compact(value, &mut buf)
+        .map_err(|e| Fatal(format!("cannot serialise {}: {e}", path.display())))?;
+    buf.push(b'\n');
+    let text = String::from_utf8(buf)
+        .map_err(|e| Fatal(format!("cannot serialise {}: {e}", path.display())))?;
+    prometheus::write_atomically(path, &text)
+        .map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Writes the metrics file of `--metrics`.
+pub fn write_metrics(
+    path: &Path,
+    report: &crate::report::Report,
+    duration: Option<f64>,
+) -> Result<(), Fatal> {
+    prometheus::write_atomically(path, &prometheus::render(report, duration))
+        .map_err(|e| Fatal(format!("--metrics: cannot write {}: {e}", path.display())))
+}
+
 pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
+    let clock = std::time::Instant::now();
     let (catalog, warnings) = catalog_with_warnings(&args.rules);
+    let shard = shard_of(args)?;
+    let node_from = node_from(args)?;
     let out = &args.output;
     let window = time_window(args)?;
     let paths = scan_paths(args, out.quiet)?;
@@ -99,7 +164,7 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         .transpose()
         .map_err(Fatal)?;
     let mut stdout = BufWriter::new(std::io::stdout());
-    let stream_events = out.format == Format::Ndjson;
+    let stream_events = out.format == Format::Ndjson && args.out.is_none();
     let job = ScanJob {
         warnings,
         threads: args.threads,
@@ -117,15 +182,35 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         chunk_bytes: l.chunk_bytes.max(64 * 1024),
         state: args.state.clone(),
         group_by: args.group_by,
+        shard,
+        node_from,
+        undated: args.undated,
         ..ScanJob::new(&paths, &catalog)
     };
+    let meta = job.meta();
+    if let Some(part) = &args.out {
+        return write_partial(args, job, part, shard);
+    }
+    if stream_events {
+        let header = json::render_ndjson_header(&meta);
+        stdout_written(stdout.write_all(header.as_bytes()))?;
+    }
     let (report, outcome) = pipeline::run_incremental(
         job,
         stream_events.then_some(&mut stdout as &mut (dyn Write + Send)),
     )?;
     print_warnings(&report.warnings, out.quiet);
-    let written = render::write(&report, out.format, use_color(out.color), &mut stdout)
-        .and_then(|()| stdout.flush());
+    let duration = clock.elapsed().as_secs_f64();
+    if let Some(path) = &args.metrics {
+        write_metrics(path, &report, Some(duration))?;
+    }
+    let written = match out.format {
+        Format::Prometheus => stdout
+            .write_all(prometheus::render(&report, Some(duration)).as_bytes())
+            .and_then(|()| stdout.flush()),
+        _ => render::write(&report, out.format, use_color(out.color), &mut stdout)
+            .and_then(|()| stdout.flush()),
+    };
     // The state advances only once the whole report (the streamed events too) is written
     // and flushed: events not delivered are read again next time.
     let written = stdout_written(outcome.write_error.map_or(written, Err))?;
@@ -140,4 +225,35 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         report.warnings.len(),
         out,
     ))
+}
+
+/// `scan --out FILE`: scans this shard and writes its partial report; the state (with
+/// `--state`) is saved once the file is in place. An empty shard writes an empty part.
+fn write_partial(
+    args: &ScanArgs,
+    job: ScanJob,
+    path: &Path,
+    shard: Option<Shard>,
+) -> Result<u8, Fatal> {
+    let meta = job.meta();
+    let settings = Settings {
+        group_by: job.group_by,
+        redacted: job.redact,
+    };
+    let (builder, outcome) = pipeline::run_collect(job, None)?;
+    let tallies = builder.into_tallies();
+    if !args.output.quiet {
+        eprintln!(
+            "linkdoctor: {}: {} input(s) read{}",
+            sanitize::inline(&path.display().to_string()),
+            tallies.inputs_read(),
+            shard.map_or(String::new(), |s| format!(" (shard {s})"))
+        );
+    }
+    let part = Partial::new(meta, settings, shard.map(|s| s.to_string()), tallies);
+    write_json_file(path, &part)?;
+    if let Some(state) = outcome.state {
+        state.save()?;
+    }
+    Ok(super::exit::OK)
 }

@@ -62,6 +62,14 @@ pub struct ScanJob<'a> {
     pub state: Option<PathBuf>,
     /// `--group-by`.
     pub group_by: report::GroupBy,
+    /// `--shard I/N`: scan only this shard's share of the inputs.
+    pub shard: Option<source::shard::Shard>,
+    /// `--node-from` / `--fleet-root`.
+    pub node_from: source::node::NodeFrom,
+    /// `--undated`: what a time window does with events without a time.
+    pub undated: report::Undated,
+    /// When the scan started (the report's `scanned_at`).
+    pub started: jiff::Timestamp,
 }
 
 impl<'a> ScanJob<'a> {
@@ -80,7 +88,23 @@ impl<'a> ScanJob<'a> {
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             state: None,
             group_by: report::GroupBy::Cause,
+            shard: None,
+            node_from: source::node::NodeFrom::Detect,
+            undated: report::Undated::default(),
+            started: report::partial::scan_time(),
         }
+    }
+
+    /// The report's header for this job.
+    pub fn meta(&self) -> report::ReportMeta {
+        let w = &self.settings.window;
+        report::ReportMeta::new(
+            self.catalog,
+            self.started,
+            &w.zone,
+            (w.since, w.until),
+            self.undated,
+        )
     }
 }
 
@@ -134,11 +158,32 @@ struct PartSink<'a> {
     redact: bool,
     tally: InputTally,
     spool: Option<Spool<'a>>,
+    /// With a time window: what to do with events without a time, and the window.
+    undated: Option<(report::Undated, &'a scan::window::TimeWindow)>,
+    /// The input's modification time, for `--undated file-mtime`.
+    mtime: Option<crate::model::LogTime>,
 }
 
 impl scan::Sink for PartSink<'_> {
-    fn event(&mut self, e: scan::Event) {
+    fn event(&mut self, mut e: scan::Event) {
+        let mut dated_by_mtime = false;
+        if e.time.is_none()
+            && let Some((policy, window)) = self.undated
+        {
+            match (policy, self.mtime) {
+                (report::Undated::Kept, _) => {}
+                (report::Undated::FileMtime, Some(t)) if window.keeps(&t, None) => {
+                    e.time = Some(t);
+                    dated_by_mtime = true;
+                }
+                _ => {
+                    self.tally.leave_out_undated();
+                    return;
+                }
+            }
+        }
         let obs = Observation {
+            dated_by_mtime,
             line: e.line,
             time: e.time,
             rule: e.rule,
@@ -262,12 +307,18 @@ fn run_part<'a>(
     let i = task.input;
     let input = &sh.found.inputs[i];
     let plan = &sh.plans[i];
+    let window = &sh.job.settings.window;
+    let undated = window.is_bounded().then_some((sh.job.undated, window));
     let mut sink = PartSink {
         catalog: sh.job.catalog,
         input: sh.found.info(i),
         redact: sh.job.redact,
         tally: InputTally::new(input.product, sh.job.redact),
         spool: sh.ndjson.then(|| Spool::new(sh.spill)),
+        undated,
+        mtime: undated
+            .filter(|(u, _)| *u == report::Undated::FileMtime)
+            .and_then(|_| modified_time(input, &window.zone)),
     };
     let ctx = |start: PartStart| PartContext {
         name: &input.display,
@@ -324,6 +375,22 @@ fn run_part<'a>(
     }
 }
 
+/// When the file of `input` (the archive, for a member) was last modified, in `zone`.
+fn modified_time(input: &Input, zone: &TimeZone) -> Option<crate::model::LogTime> {
+    let path: &Path = match &input.location {
+        source::Location::File(p) => p,
+        source::Location::Member(m) => &m.archive,
+        source::Location::Stdin => return None,
+    };
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    let ts = jiff::Timestamp::try_from(modified).ok()?;
+    let offset = zone.to_offset(ts);
+    Some(crate::model::LogTime {
+        civil: offset.to_datetime(ts),
+        offset: Some(offset),
+    })
+}
+
 /// The worker threads to use: `--threads`, or one per core.
 fn worker_count(threads: Option<usize>) -> usize {
     threads
@@ -346,20 +413,23 @@ pub struct Outcome {
 
 /// Discovers the inputs; every one gets its report name, product, node and role.
 fn discover_inputs(job: &ScanJob, limits: &ReadLimits) -> Result<Discovered, Fatal> {
-    let found = source::discover::discover(job.paths, &limits.limits);
+    let found = source::discover::discover_nodes(job.paths, &limits.limits, &job.node_from);
     let mut warnings = job.warnings.clone();
     warnings.extend(found.warnings);
     if found.inputs.is_empty() {
         return Err(nothing_read(job.paths, &warnings));
     }
-    let zones = found
-        .inputs
+    let found_inputs = match &job.shard {
+        Some(shard) => shard.select(found.inputs, &found.relative),
+        None => found.inputs,
+    };
+    let zones = found_inputs
         .iter()
         .map(|f| f.time_zone.as_deref().and_then(|z| TimeZone::get(z).ok()))
         .collect();
-    let mut inputs: Vec<Input> = Vec::with_capacity(found.inputs.len());
-    let mut roles = Vec::with_capacity(found.inputs.len());
-    for f in found.inputs {
+    let mut inputs: Vec<Input> = Vec::with_capacity(found_inputs.len());
+    let mut roles = Vec::with_capacity(found_inputs.len());
+    for f in found_inputs {
         let mut input = f.input;
         if let Some(p) = job.product {
             input.product = Some(p);
@@ -371,6 +441,7 @@ fn discover_inputs(job: &ScanJob, limits: &ReadLimits) -> Result<Discovered, Fat
         inputs,
         roles,
         zones,
+        default_zone: job.settings.window.zone.clone(),
         warnings,
     })
 }
@@ -380,6 +451,8 @@ struct Discovered {
     inputs: Vec<Input>,
     roles: Vec<Option<Role>>,
     zones: Vec<Option<TimeZone>>,
+    /// The zone of inputs that do not record theirs (`--timezone`, else this machine's).
+    default_zone: TimeZone,
     warnings: Vec<Warning>,
 }
 
@@ -392,6 +465,7 @@ impl Discovered {
             product: input.product,
             node: input.node.as_deref(),
             role: self.roles[i],
+            zone: self.zones[i].as_ref().unwrap_or(&self.default_zone),
         }
     }
 }
@@ -420,6 +494,29 @@ pub fn run_incremental(
     job: ScanJob,
     ndjson: Option<&mut (dyn Write + Send)>,
 ) -> Result<(Report, Outcome), Fatal> {
+    let (meta, paths, shard) = (job.meta(), job.paths, job.shard);
+    let (builder, outcome) = run_collect(job, ndjson)?;
+    if builder.inputs_read() == 0 {
+        let report = builder.finish(meta);
+        if let Some(s) = shard
+            && report.sources.is_empty()
+        {
+            return Err(Fatal(format!(
+                "shard {s} holds none of the inputs found under {}: nothing to report (with --out, an empty partial report is written for `merge`)",
+                paths.join(", ")
+            )));
+        }
+        return Err(nothing_read(paths, &report.warnings));
+    }
+    Ok((builder.finish(meta), outcome))
+}
+
+/// Runs a scan and returns what the report is built from (for a partial report, `scan
+/// --out`), even when nothing was read (an empty shard).
+pub fn run_collect<'a>(
+    job: ScanJob<'a>,
+    ndjson: Option<&mut (dyn Write + Send)>,
+) -> Result<(ReportBuilder<'a>, Outcome), Fatal> {
     let limits = ReadLimits::new(job.limits);
     let found = discover_inputs(&job, &limits)?;
     let inputs = &found.inputs;
@@ -515,11 +612,6 @@ pub fn run_incremental(
     let assembler = assembler
         .into_inner()
         .map_err(|_| Fatal("a worker thread failed while assembling the report".into()))?;
-    if assembler.builder.inputs_read() == 0 {
-        let report = assembler.builder.finish();
-        return Err(nothing_read(job.paths, &report.warnings));
-    }
-    let report = assembler.builder.finish();
     let state = job
         .state
         .clone()
@@ -529,7 +621,7 @@ pub fn run_incremental(
             state: inc.into_state(),
         });
     Ok((
-        report,
+        assembler.builder,
         Outcome {
             state,
             write_error: assembler.write_error,

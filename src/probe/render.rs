@@ -24,7 +24,7 @@ pub fn render(report: &ProbeReport, format: Format, color: bool) -> String {
         }
         Format::Ndjson => ndjson(report),
         // Refused by the command before probing; Markdown is the nearest.
-        Format::Markdown | Format::Jira | Format::Html => markdown(report),
+        Format::Markdown | Format::Jira | Format::Html | Format::Prometheus => markdown(report),
     }
 }
 

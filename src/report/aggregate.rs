@@ -6,17 +6,27 @@
 //! [`ReportBuilder`], which turns everything into the [`Report`] once the scan is over.
 //! Memory is bounded by the report (causes × inputs, capped lists), never by the number of
 //! events.
+//!
+//! What the builder holds is [`Tallies`]: plain data keyed by rule id (not catalog index),
+//! serialisable, and merged by an operation that is associative and commutative. Adding an
+//! input is merging the tallies of that one input; a partial report (`scan --out`) is the
+//! builder's tallies, and `merge` merges the tallies of several. Everything that depends on
+//! an order (sources, files per finding, the sample) is ordered at [`ReportBuilder::finish`]
+//! by the inputs' paths ([`path_order`]), never by the order inputs were added: one scan
+//! and any merge of shards of it give the same report, byte for byte.
 
 use super::bounded::{BoundedCounts, BoundedMap, count, merge_counts};
 use super::pairing::LinkObservations;
 use super::skew::SkewObservations;
 use super::{
-    AlsoMatched, FileHits, Finding, GroupBy, InputInfo, NodeCauses, Observation, Report, Sample,
-    SourceReport, Summary, scrub, skew,
+    AlsoMatched, FileHits, Finding, GroupBy, InputInfo, NodeCauses, Observation, Report,
+    ReportMeta, Sample, SourceReport, Summary, scrub, skew,
 };
-use crate::model::{LogTime, Product};
+use crate::model::{LogTime, Product, Severity};
 use crate::rules::Catalog;
 use crate::warning::Warning;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Line numbers listed per file and finding; the count says how many there were in all.
@@ -26,16 +36,27 @@ const MAX_DISTINCT_VALUES: usize = 64;
 /// Fields whose distinct values are counted per finding.
 const COUNTED_FIELDS: [&str; 2] = ["oauth_problem", "host"];
 
+/// A total order on times: by instant (or wall clock when an offset is missing), then by
+/// wall clock and offset, so that the earliest of equal instants is the same whatever
+/// order they are met in.
+fn time_order(a: &LogTime, b: &LogTime) -> Ordering {
+    a.cmp(b).then_with(|| a.civil.cmp(&b.civil)).then_with(|| {
+        a.offset
+            .map(|o| o.seconds())
+            .cmp(&b.offset.map(|o| o.seconds()))
+    })
+}
+
 fn earliest(a: Option<LogTime>, b: Option<LogTime>) -> Option<LogTime> {
     match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
+        (Some(a), Some(b)) => Some(if time_order(&b, &a).is_lt() { b } else { a }),
         (a, b) => a.or(b),
     }
 }
 
 fn latest(a: Option<LogTime>, b: Option<LogTime>) -> Option<LogTime> {
     match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
+        (Some(a), Some(b)) => Some(if time_order(&b, &a).is_gt() { b } else { a }),
         (a, b) => a.or(b),
     }
 }
@@ -44,12 +65,22 @@ fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
+/// The order of inputs in a report: by path, compared folder by folder (`/`, `\` and the
+/// `!` between an archive and its member separate parts), so a walk's order (file names
+/// sorted in each folder) is kept, and one scan and a merge of shards agree.
+pub fn path_order(a: &str, b: &str) -> Ordering {
+    fn parts(s: &str) -> impl Iterator<Item = &str> {
+        s.split(['/', '\\', '!']).filter(|p| !p.is_empty())
+    }
+    parts(a).cmp(parts(b)).then_with(|| a.cmp(b))
+}
+
 /// Counted values per field, bounded.
-type Values = BTreeMap<&'static str, BoundedCounts<String>>;
+type Values = BTreeMap<String, BoundedCounts<String>>;
 
 fn merge_values(into: &mut Values, other: Values) {
     for (field, counts) in other {
-        match into.get_mut(field) {
+        match into.get_mut(&field) {
             Some(mine) => merge_counts(mine, counts),
             None => {
                 into.insert(field, counts);
@@ -62,6 +93,8 @@ fn merge_values(into: &mut Values, other: Values) {
 #[derive(Debug, Clone, Default)]
 struct RuleTally {
     count: u64,
+    /// Events without a time of their own (kept, or dated by the file's modification time).
+    undated: u64,
     first: Option<LogTime>,
     last: Option<LogTime>,
     /// The first line numbers, at most [`MAX_LINES_PER_FILE`].
@@ -77,6 +110,7 @@ impl RuleTally {
     /// Adds a later part of the same input, whose line numbers are shifted by `shift`.
     fn append(&mut self, later: RuleTally, shift: u64) {
         self.count += later.count;
+        self.undated += later.undated;
         self.first = earliest(self.first, later.first);
         self.last = latest(self.last, later.last);
         let room = MAX_LINES_PER_FILE.saturating_sub(self.lines.len());
@@ -106,6 +140,8 @@ pub struct InputTally {
     rules: BTreeMap<usize, RuleTally>,
     links: LinkObservations,
     events: u64,
+    /// Events left out because they carry no time and a time window was asked for.
+    left_out_undated: u64,
 }
 
 impl InputTally {
@@ -117,6 +153,7 @@ impl InputTally {
             rules: BTreeMap::new(),
             links: LinkObservations::default(),
             events: 0,
+            left_out_undated: 0,
         }
     }
 
@@ -125,11 +162,19 @@ impl InputTally {
         self.events
     }
 
+    /// Counts an event left out because it has no time (`--since`/`--until`).
+    pub fn leave_out_undated(&mut self) {
+        self.left_out_undated += 1;
+    }
+
     /// Observes one event.
     pub fn observe(&mut self, catalog: &Catalog, e: &Observation) {
         self.events += 1;
         let t = self.rules.entry(e.rule).or_default();
         t.count += 1;
+        if e.time.is_none() || e.dated_by_mtime {
+            t.undated += 1;
+        }
         t.first = earliest(t.first, e.time);
         t.last = latest(t.last, e.time);
         if t.lines.len() < MAX_LINES_PER_FILE {
@@ -139,7 +184,7 @@ impl InputTally {
             if let Some(v) = e.fields.get(key) {
                 let counts = t
                     .values
-                    .entry(key)
+                    .entry(key.to_string())
                     .or_insert_with(|| BoundedMap::new(MAX_DISTINCT_VALUES));
                 count(counts, scrub(v, self.redact), 1);
             }
@@ -147,7 +192,14 @@ impl InputTally {
         for &a in &e.also {
             *t.also.entry(a).or_default() += 1;
         }
-        t.skew.observe(e);
+        if e.dated_by_mtime {
+            // A file's modification time says nothing about clocks.
+            let mut undated = e.clone();
+            undated.time = None;
+            t.skew.observe(&undated);
+        } else {
+            t.skew.observe(e);
+        }
         if t.sample.is_none()
             && let Some(text) = &e.text
         {
@@ -161,6 +213,7 @@ impl InputTally {
     /// own start: they are shifted by `shift` (the lines of the parts before).
     pub fn append(&mut self, later: InputTally, shift: u64) {
         self.events += later.events;
+        self.left_out_undated += later.left_out_undated;
         for (r, t) in later.rules {
             match self.rules.get_mut(&r) {
                 Some(mine) => mine.append(t, shift),
@@ -188,37 +241,175 @@ pub struct InputStats {
 }
 
 /// Everything the report says about one cause (in one group).
-#[derive(Debug, Default)]
-struct FindingTally {
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FindingTally {
     count: u64,
+    undated: u64,
     first: Option<LogTime>,
     last: Option<LogTime>,
     files: Vec<FileHits>,
     products: BTreeSet<Product>,
     nodes: BTreeSet<String>,
     values: Values,
-    also: BTreeMap<usize, u64>,
+    /// Other rules that matched, by rule id.
+    also: BTreeMap<String, u64>,
     skew: SkewObservations,
+    /// The sample of the first file (in [`path_order`]) that has one.
     sample: Option<Sample>,
 }
 
-/// Builds the report from the inputs, added in input order.
-pub struct ReportBuilder<'c> {
-    catalog: &'c Catalog,
-    group_by: GroupBy,
-    findings: BTreeMap<(Option<String>, usize), FindingTally>,
+impl FindingTally {
+    fn merge(&mut self, other: FindingTally) {
+        self.count += other.count;
+        self.undated += other.undated;
+        self.first = earliest(self.first, other.first);
+        self.last = latest(self.last, other.last);
+        self.files.extend(other.files);
+        self.products.extend(other.products);
+        self.nodes.extend(other.nodes);
+        merge_values(&mut self.values, other.values);
+        for (a, n) in other.also {
+            *self.also.entry(a).or_default() += n;
+        }
+        self.skew.merge(other.skew);
+        self.sample = match (self.sample.take(), other.sample) {
+            (Some(a), Some(b)) => Some(
+                if path_order(&b.path, &a.path)
+                    .then(b.line.cmp(&a.line))
+                    .is_lt()
+                {
+                    b
+                } else {
+                    a
+                },
+            ),
+            (a, b) => a.or(b),
+        };
+    }
+
+    fn is_within_caps(&self) -> bool {
+        self.values.values().all(BoundedMap::is_within_cap)
+            && self
+                .files
+                .iter()
+                .all(|f| f.lines.len() <= MAX_LINES_PER_FILE)
+    }
+}
+
+/// Everything a report is built from: findings per (group, rule id), sources, node rows,
+/// link observations, warnings and counts. Merging is associative and commutative; the
+/// order-dependent parts are ordered when the report is made.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Tallies {
+    /// Per (group, rule id).
+    #[serde(with = "super::bounded::entries")]
+    findings: BTreeMap<(Option<String>, String), FindingTally>,
     sources: Vec<SourceReport>,
     /// Node × cause rows; `-` for inputs without a node.
     nodes: BTreeMap<String, NodeCauses>,
     any_node: bool,
+    /// Events per product and rule id (`-`: no product), for the metrics.
+    products: BTreeMap<String, BTreeMap<String, usize>>,
     links: LinkObservations,
     events: u64,
     bytes: u64,
     lines: u64,
-    by_severity: BTreeMap<crate::model::Severity, usize>,
+    by_severity: BTreeMap<Severity, usize>,
     warnings: Vec<Warning>,
     /// Inputs that were read (not skipped).
     read: usize,
+    /// Events left out for having no time while a time window was asked for.
+    left_out_undated: u64,
+}
+
+impl Tallies {
+    /// Adds `other` into `self`.
+    pub fn merge(&mut self, other: Tallies) {
+        for (key, f) in other.findings {
+            match self.findings.get_mut(&key) {
+                Some(mine) => mine.merge(f),
+                None => {
+                    self.findings.insert(key, f);
+                }
+            }
+        }
+        self.sources.extend(other.sources);
+        for (node, row) in other.nodes {
+            match self.nodes.get_mut(&node) {
+                Some(mine) => {
+                    mine.events += row.events;
+                    for p in row.products {
+                        if !mine.products.contains(&p) {
+                            mine.products.push(p);
+                        }
+                    }
+                    mine.products.sort();
+                    for (r, n) in row.causes {
+                        *mine.causes.entry(r).or_default() += n;
+                    }
+                }
+                None => {
+                    self.nodes.insert(node, row);
+                }
+            }
+        }
+        self.any_node |= other.any_node;
+        for (product, causes) in other.products {
+            let mine = self.products.entry(product).or_default();
+            for (r, n) in causes {
+                *mine.entry(r).or_default() += n;
+            }
+        }
+        self.links.merge(other.links);
+        self.events += other.events;
+        self.bytes += other.bytes;
+        self.lines += other.lines;
+        for (s, n) in other.by_severity {
+            *self.by_severity.entry(s).or_default() += n;
+        }
+        self.warnings.extend(other.warnings);
+        self.read += other.read;
+        self.left_out_undated += other.left_out_undated;
+    }
+
+    /// How many inputs were read (not skipped).
+    pub fn inputs_read(&self) -> usize {
+        self.read
+    }
+
+    /// Puts what order does not matter for in a canonical order (warnings sorted, once
+    /// each), as a partial report is written.
+    pub fn normalize(&mut self) {
+        self.warnings.sort();
+        self.warnings.dedup();
+    }
+
+    /// Checks what a partial report file holds against the bounds a scan keeps, and the
+    /// rule ids against the catalog: `Err` names the first problem.
+    pub fn check(&self, catalog: &Catalog) -> Result<(), String> {
+        for ((_, rule), f) in &self.findings {
+            if catalog.find(rule).is_none() {
+                return Err(format!("finding of unknown rule `{rule}`"));
+            }
+            if let Some(a) = f.also.keys().find(|a| catalog.find(a).is_none()) {
+                return Err(format!("`also matched` names unknown rule `{a}`"));
+            }
+            if !f.is_within_caps() {
+                return Err(format!("finding `{rule}` holds more than a scan keeps"));
+            }
+        }
+        if !self.links.is_within_caps() {
+            return Err("link observations hold more than a scan keeps".into());
+        }
+        Ok(())
+    }
+}
+
+/// Builds the report from the inputs, added in any order.
+pub struct ReportBuilder<'c> {
+    catalog: &'c Catalog,
+    group_by: GroupBy,
+    tallies: Tallies,
 }
 
 impl<'c> ReportBuilder<'c> {
@@ -226,28 +417,34 @@ impl<'c> ReportBuilder<'c> {
         ReportBuilder {
             catalog,
             group_by,
-            findings: BTreeMap::new(),
-            sources: Vec::new(),
-            nodes: BTreeMap::new(),
-            any_node: false,
-            links: LinkObservations::default(),
-            events: 0,
-            bytes: 0,
-            lines: 0,
-            by_severity: BTreeMap::new(),
-            warnings: Vec::new(),
-            read: 0,
+            tallies: Tallies::default(),
+        }
+    }
+
+    /// A builder holding `tallies` (from partial reports).
+    pub fn from_tallies(catalog: &'c Catalog, group_by: GroupBy, tallies: Tallies) -> Self {
+        ReportBuilder {
+            catalog,
+            group_by,
+            tallies,
         }
     }
 
     /// Warnings that belong to no input (discovery, rule loading).
     pub fn add_warnings(&mut self, warnings: impl IntoIterator<Item = Warning>) {
-        self.warnings.extend(warnings);
+        self.tallies.warnings.extend(warnings);
     }
 
     /// How many inputs were read so far (not skipped).
     pub fn inputs_read(&self) -> usize {
-        self.read
+        self.tallies.read
+    }
+
+    /// What the builder holds, for a partial report.
+    pub fn into_tallies(self) -> Tallies {
+        let mut t = self.tallies;
+        t.normalize();
+        t
     }
 
     /// The group key of an input under `--group-by` (`-` without a node or product).
@@ -259,16 +456,23 @@ impl<'c> ReportBuilder<'c> {
         }
     }
 
-    /// Adds one input: what reading it showed and the tally of its events.
+    /// Adds one input: what reading it showed and the tally of its events. Times without
+    /// an offset get the one of the input's zone.
     pub fn add_input(&mut self, input: &InputInfo, stats: InputStats, tally: InputTally) {
-        self.bytes += stats.bytes;
-        self.lines += stats.lines;
-        self.events += tally.events;
-        if !stats.skipped {
-            self.read += 1;
-        }
-        self.warnings.extend(stats.warnings);
-        self.sources.push(SourceReport {
+        let zone = input.zone;
+        let resolve = |t: Option<LogTime>| t.map(|t| t.resolved(zone));
+        let mut one = Tallies {
+            bytes: stats.bytes,
+            lines: stats.lines,
+            events: tally.events,
+            read: usize::from(!stats.skipped),
+            warnings: stats.warnings,
+            left_out_undated: tally.left_out_undated,
+            any_node: input.node.is_some(),
+            links: tally.links,
+            ..Tallies::default()
+        };
+        one.sources.push(SourceReport {
             path: input.path.to_string(),
             product: input.product,
             role: input.role,
@@ -276,67 +480,71 @@ impl<'c> ReportBuilder<'c> {
             bytes: stats.bytes,
             lines: stats.lines,
             events: to_usize(tally.events),
-            first_time: stats.first_time,
-            last_time: stats.last_time,
+            first_time: resolve(stats.first_time),
+            last_time: resolve(stats.last_time),
             skipped: stats.skipped,
         });
-        self.any_node |= input.node.is_some();
         let group = self.group_key(input);
         let node = input.node.unwrap_or("-").to_string();
-        let row = self
-            .nodes
-            .entry(node.clone())
-            .or_insert_with(|| NodeCauses {
-                node,
-                products: Vec::new(),
-                events: 0,
-                causes: BTreeMap::new(),
-            });
-        if let Some(p) = input.product
-            && !row.products.contains(&p)
-        {
-            row.products.push(p);
-            row.products.sort();
-        }
-        row.events += to_usize(tally.events);
-        self.links.merge(tally.links);
+        let mut row = NodeCauses {
+            node: node.clone(),
+            products: input.product.into_iter().collect(),
+            events: to_usize(tally.events),
+            causes: BTreeMap::new(),
+        };
         for (r, t) in tally.rules {
             let rule = self.catalog.rule(r);
             *row.causes.entry(rule.id.clone()).or_default() += to_usize(t.count);
-            *self.by_severity.entry(rule.severity).or_default() += to_usize(t.count);
-            let f = self.findings.entry((group.clone(), r)).or_default();
-            f.count += t.count;
-            f.first = earliest(f.first, t.first);
-            f.last = latest(f.last, t.last);
-            f.files.push(FileHits {
-                path: input.path.to_string(),
-                count: to_usize(t.count),
-                lines: t.lines,
-            });
-            f.products.extend(input.product);
-            f.nodes.extend(input.node.map(str::to_string));
-            merge_values(&mut f.values, t.values);
-            for (a, n) in t.also {
-                *f.also.entry(a).or_default() += n;
-            }
-            f.skew.merge(t.skew);
-            if f.sample.is_none() {
-                f.sample = t.sample.map(|(line, text)| Sample {
+            *one.products
+                .entry(input.product.map_or("-", |p| p.name()).to_string())
+                .or_default()
+                .entry(rule.id.clone())
+                .or_default() += to_usize(t.count);
+            *one.by_severity.entry(rule.severity).or_default() += to_usize(t.count);
+            let f = FindingTally {
+                count: t.count,
+                undated: t.undated,
+                first: resolve(t.first),
+                last: resolve(t.last),
+                files: vec![FileHits {
+                    path: input.path.to_string(),
+                    count: to_usize(t.count),
+                    lines: t.lines,
+                }],
+                products: input.product.into_iter().collect(),
+                nodes: input.node.map(str::to_string).into_iter().collect(),
+                values: t.values,
+                also: t
+                    .also
+                    .into_iter()
+                    .map(|(a, n)| (self.catalog.rule(a).id.clone(), n))
+                    .collect(),
+                skew: t.skew,
+                sample: t.sample.map(|(line, text)| Sample {
                     path: input.path.to_string(),
                     line,
                     text,
-                });
-            }
+                }),
+            };
+            one.findings.insert((group.clone(), rule.id.clone()), f);
         }
+        one.nodes.insert(node, row);
+        self.tallies.merge(one);
     }
 
-    /// The report.
-    pub fn finish(self) -> Report {
+    /// Merges the tallies of a partial report in.
+    pub fn merge(&mut self, tallies: Tallies) {
+        self.tallies.merge(tallies);
+    }
+
+    /// The report, with `meta` on top.
+    pub fn finish(self, meta: ReportMeta) -> Report {
         let catalog = self.catalog;
-        let mut findings: Vec<Finding> = self
+        let t = self.tallies;
+        let mut findings: Vec<Finding> = t
             .findings
             .into_iter()
-            .map(|((group, r), f)| build_finding(catalog, group, r, f))
+            .filter_map(|((group, r), f)| build_finding(catalog, group, &r, f))
             .collect();
         findings.sort_by(|a, b| {
             a.group
@@ -345,47 +553,68 @@ impl<'c> ReportBuilder<'c> {
                 .then(b.count.cmp(&a.count))
                 .then(a.rule.cmp(&b.rule))
         });
-        let mut warnings = self.warnings;
+        let mut warnings = t.warnings;
         warnings.sort();
         warnings.dedup();
+        let mut sources = t.sources;
+        sources.sort_by(|a, b| path_order(&a.path, &b.path));
         let summary = Summary {
-            inputs: self.sources.len(),
-            bytes: self.bytes,
-            lines: self.lines,
-            events: to_usize(self.events),
+            inputs: sources.len(),
+            bytes: t.bytes,
+            lines: t.lines,
+            events: to_usize(t.events),
+            undated_events: findings.iter().map(|f| f.undated_events).sum(),
+            undated_left_out: to_usize(t.left_out_undated),
             findings: findings.len(),
             warnings: warnings.len(),
-            by_severity: self.by_severity,
+            by_severity: t.by_severity,
             highest_severity: findings.iter().map(|f| f.severity).max(),
         };
         Report {
+            meta,
             summary,
             findings,
-            sources: self.sources,
-            links: self.links.pairs(),
-            node_summary: if self.any_node {
-                self.nodes.into_values().collect()
+            sources,
+            links: t.links.pairs(),
+            node_summary: if t.any_node {
+                t.nodes.into_values().collect()
             } else {
                 Vec::new()
             },
             group_by: self.group_by,
             warnings,
+            product_causes: t.products,
         }
     }
 }
 
-fn build_finding(catalog: &Catalog, group: Option<String>, r: usize, f: FindingTally) -> Finding {
-    let rule = catalog.rule(r);
+fn build_finding(
+    catalog: &Catalog,
+    group: Option<String>,
+    id: &str,
+    f: FindingTally,
+) -> Option<Finding> {
+    let rule = catalog.rule(catalog.find(id)?);
     let clock_skew = f.skew.estimate();
     let mut facts = Vec::new();
     if let Some(est) = &clock_skew {
         facts.push(format!("Clock difference: {}.", skew::describe(est)));
     }
+    if f.undated > 0 {
+        facts.push(if f.undated == f.count {
+            "No event carries a time of its own: first and last seen are unknown.".to_string()
+        } else {
+            format!(
+                "{} of {} events carry no time of their own: first and last seen cover the others.",
+                f.undated, f.count
+            )
+        });
+    }
     let mut also_matched: Vec<AlsoMatched> = f
         .also
         .into_iter()
-        .map(|(a, count)| AlsoMatched {
-            rule: catalog.rule(a).id.clone(),
+        .map(|(rule, count)| AlsoMatched {
+            rule,
             count: to_usize(count),
         })
         .collect();
@@ -406,10 +635,12 @@ fn build_finding(catalog: &Catalog, group: Option<String>, r: usize, f: FindingT
                     0,
                 );
             }
-            (k.to_string(), map)
+            (k, map)
         })
         .collect();
-    Finding {
+    let mut files = f.files;
+    files.sort_by(|a, b| path_order(&a.path, &b.path));
+    Some(Finding {
         group,
         rule: rule.id.clone(),
         title: rule.title.clone(),
@@ -418,9 +649,10 @@ fn build_finding(catalog: &Catalog, group: Option<String>, r: usize, f: FindingT
         count: to_usize(f.count),
         first_seen: f.first,
         last_seen: f.last,
+        undated_events: to_usize(f.undated),
         products: f.products.into_iter().collect(),
         nodes: f.nodes.into_iter().collect(),
-        files: f.files,
+        files,
         values,
         clock_skew,
         facts,
@@ -429,7 +661,7 @@ fn build_finding(catalog: &Catalog, group: Option<String>, r: usize, f: FindingT
         references: rule.references.clone(),
         also_matched,
         sample: f.sample,
-    }
+    })
 }
 
 /// Keeps each warning message once per input, shifting its line by `shift`.
@@ -447,5 +679,25 @@ pub fn add_part_warnings(
             *l = l.saturating_add(shift);
         }
         into.push(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_order_folder_by_folder() {
+        assert!(path_order("a/b.log", "a-x/c.log").is_lt());
+        assert!(path_order("x.zip!a/b.log", "x.zip!b.log").is_lt());
+        assert!(path_order("a/b.log", "a/b.log").is_eq());
+    }
+
+    #[test]
+    fn equal_instants_pick_the_same_time_whatever_the_order() {
+        let a = LogTime::parse("2024-01-01T01:00:00.000+01:00").unwrap();
+        let b = LogTime::parse("2024-01-01T00:00:00.000+00:00").unwrap();
+        assert_eq!(earliest(Some(a), Some(b)), earliest(Some(b), Some(a)));
+        assert_eq!(latest(Some(a), Some(b)), latest(Some(b), Some(a)));
     }
 }

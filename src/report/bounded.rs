@@ -3,12 +3,22 @@
 //! whatever the logs hold. It keeps the smallest keys: the kept set of a merge is then the
 //! same whatever order parts are merged in, and every kept key's value is exact (a key among
 //! the smallest of the whole is among the smallest of every part that saw it).
+//!
+//! A partial report (`scan --out`) carries these maps whole — cap, kept entries and the
+//! count left out — so a merge of partial reports is the same merge as inside one scan.
+//! [`entries`] is the serde form of maps whose keys are not strings (JSON object keys must
+//! be): a list of `[key, value]` pairs.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "K: Serialize, V: Serialize",
+    deserialize = "K: Ord + Deserialize<'de>, V: Deserialize<'de>"
+))]
 pub struct BoundedMap<K, V> {
+    #[serde(with = "entries")]
     map: BTreeMap<K, V>,
     cap: usize,
     /// Keys (with their values) left out because the map was full.
@@ -70,9 +80,34 @@ impl<K: Ord + Clone, V: Default> BoundedMap<K, V> {
     }
 }
 
-impl<K: Serialize, V: Serialize> Serialize for BoundedMap<K, V> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.map.serialize(s)
+impl<K: Ord, V> BoundedMap<K, V> {
+    /// Is this map within its cap (as a deserialised one must be)?
+    pub fn is_within_cap(&self) -> bool {
+        self.cap >= 1 && self.map.len() <= self.cap
+    }
+}
+
+/// Serde form of a `BTreeMap` as a list of `[key, value]` pairs, for keys that are not
+/// strings (tuples, numbers, enums).
+pub mod entries {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Ord + Deserialize<'de>,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        let pairs: Vec<(K, V)> = Vec::deserialize(d)?;
+        Ok(pairs.into_iter().collect())
     }
 }
 
@@ -118,6 +153,19 @@ mod tests {
         assert_eq!(forward.map().keys().copied().collect::<Vec<_>>(), [1, 2, 3]);
         assert_eq!(forward.dropped(), 4);
         assert!(merged.dropped() > 0, "a merge that left keys out says so");
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let mut a: BoundedCounts<(u8, String)> = BoundedMap::new(2);
+        for k in [3u8, 1, 2] {
+            count(&mut a, (k, "x".into()), u64::from(k));
+        }
+        let text = serde_json::to_string(&a).unwrap();
+        let back: BoundedCounts<(u8, String)> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, a);
+        assert!(back.is_within_cap());
+        assert_eq!(back.dropped(), 1);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod aggregate;
 pub mod bounded;
 pub mod pairing;
+pub mod partial;
 pub mod redact;
 pub mod render;
 pub mod sanitize;
@@ -15,11 +16,31 @@ pub mod skew;
 
 use crate::model::{LogTime, Product, Role, Severity};
 use crate::warning::Warning;
-use serde::Serialize;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
 use skew::SkewEstimate;
 use std::collections::BTreeMap;
 
-pub use aggregate::{InputTally, ReportBuilder};
+pub use aggregate::{InputTally, ReportBuilder, Tallies};
+pub use partial::{Partial, ReportMeta, Settings};
+
+/// Version of the JSON report's layout (`schema/report.schema.json`): raised when a field
+/// is removed or changes meaning; new fields may appear within a version.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// What happens to events without a time of their own when `--since`/`--until` is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Undated {
+    /// Left out, and counted (`summary.undated_left_out`): the default with a time window.
+    #[default]
+    LeftOut,
+    /// Dated by the file's modification time (in the archive's for archive members), then
+    /// kept or left out by the window; their `time_basis` is `file_mtime`.
+    FileMtime,
+    /// Kept whatever the window (their `time` is null, `time_basis` `undated`).
+    Kept,
+}
 
 /// A classified event as the report sees it.
 #[derive(Debug, Clone)]
@@ -36,6 +57,9 @@ pub struct Observation {
     pub evidence: String,
     /// The whole event, on the first event of each rule in an input (the sample).
     pub text: Option<String>,
+    /// `time` is the file's modification time: the event has none of its own
+    /// (`--undated file-mtime`).
+    pub dated_by_mtime: bool,
 }
 
 /// An input as the report names it (borrowed from whoever keeps the inputs, so that a
@@ -46,10 +70,16 @@ pub struct InputInfo<'a> {
     pub product: Option<Product>,
     pub node: Option<&'a str>,
     pub role: Option<Role>,
+    /// The zone of the input's times without an offset: the server's (`-Duser.timezone`
+    /// in a support zip), else `--timezone`, else this machine's.
+    pub zone: &'a TimeZone,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// Schema and tool versions, catalog version and time of the scan.
+    #[serde(flatten)]
+    pub meta: ReportMeta,
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub sources: Vec<SourceReport>,
@@ -61,6 +91,10 @@ pub struct Report {
     /// How findings are split (`--group-by`).
     pub group_by: GroupBy,
     pub warnings: Vec<Warning>,
+    /// Events per product (`-`: unknown) and rule id, for the metrics (not in JSON: the
+    /// findings' `products` say which products each cause was seen in).
+    #[serde(skip)]
+    pub product_causes: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,6 +103,11 @@ pub struct Summary {
     pub bytes: u64,
     pub lines: u64,
     pub events: usize,
+    /// Events reported without a time of their own (kept, or dated by file modification
+    /// time with `--undated file-mtime`).
+    pub undated_events: usize,
+    /// Events left out because they carry no time and `--since`/`--until` was given.
+    pub undated_left_out: usize,
     pub findings: usize,
     pub warnings: usize,
     /// Number of events per severity.
@@ -78,7 +117,7 @@ pub struct Summary {
 
 /// How findings are split: one per cause (default), or one per cause within each node or
 /// product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
     #[default]
@@ -99,7 +138,7 @@ impl GroupBy {
 }
 
 /// One row of the node × cause summary.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeCauses {
     pub node: String,
     pub products: Vec<Product>,
@@ -108,7 +147,7 @@ pub struct NodeCauses {
     pub causes: BTreeMap<String, usize>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceReport {
     pub path: String,
     pub product: Option<Product>,
@@ -123,7 +162,7 @@ pub struct SourceReport {
     pub skipped: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileHits {
     pub path: String,
     pub count: usize,
@@ -131,7 +170,7 @@ pub struct FileHits {
     pub lines: Vec<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     pub path: String,
     pub line: u64,
@@ -154,8 +193,11 @@ pub struct Finding {
     pub category: &'static str,
     pub severity: Severity,
     pub count: usize,
+    /// Over the events that carry a time; null when none does (see `undated_events`).
     pub first_seen: Option<LogTime>,
     pub last_seen: Option<LogTime>,
+    /// Events without a time of their own.
+    pub undated_events: usize,
     pub products: Vec<Product>,
     pub nodes: Vec<String>,
     pub files: Vec<FileHits>,
@@ -179,7 +221,10 @@ pub struct EventRecord {
     pub rule: String,
     pub severity: Severity,
     pub path: String,
+    /// RFC 3339 with offset; null when the event has no time (see `time_basis`).
     pub time: Option<LogTime>,
+    /// Where `time` comes from.
+    pub time_basis: TimeBasis,
     pub product: Option<Product>,
     pub node: Option<String>,
     pub fields: BTreeMap<String, String>,
@@ -200,7 +245,8 @@ impl EventRecord {
             rule: rule.id.clone(),
             severity: rule.severity,
             path: input.path.to_string(),
-            time: e.time,
+            time: e.time.map(|t| t.resolved(input.zone)),
+            time_basis: TimeBasis::of(e),
             product: input.product,
             node: input.node.map(str::to_string),
             fields: e
@@ -210,6 +256,31 @@ impl EventRecord {
                 .collect(),
             also_matched: e.also.iter().map(|&r| catalog.rule(r).id.clone()).collect(),
             evidence: scrub(&e.evidence, redact),
+        }
+    }
+}
+
+/// Where an event's time comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeBasis {
+    /// The log line, with its UTC offset.
+    LoggedOffset,
+    /// The log line's wall-clock time, in the input's zone (see [`InputInfo::zone`]).
+    TimeZone,
+    /// The file's modification time: the event has no time of its own.
+    FileMtime,
+    /// None: the event has no time of its own.
+    Undated,
+}
+
+impl TimeBasis {
+    pub fn of(e: &Observation) -> TimeBasis {
+        match e.time {
+            _ if e.dated_by_mtime => TimeBasis::FileMtime,
+            None => TimeBasis::Undated,
+            Some(t) if t.offset.is_some() => TimeBasis::LoggedOffset,
+            Some(_) => TimeBasis::TimeZone,
         }
     }
 }

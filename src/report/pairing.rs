@@ -17,7 +17,7 @@
 use super::bounded::{BoundedCounts, BoundedMap, count, merge_counts};
 use super::{Observation, extract_host_origin};
 use crate::model::Product;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Distinct remote hosts, and URLs per side, remembered.
@@ -51,7 +51,7 @@ fn is_provider_line(evidence: &str) -> bool {
 }
 
 /// Events counted by rule, with the URLs (scheme://host:port) they name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Tally {
     events: u64,
     urls: BoundedCounts<String>,
@@ -80,8 +80,9 @@ impl Tally {
     }
 }
 
-/// What the events of a scan show about links, gathered for pairing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the events of a scan show about links, gathered for pairing. A partial report
+/// carries it whole (serde), so pairs made after a merge are those of one scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkObservations {
     /// Products whose logs produced events.
     scanned: BTreeSet<Product>,
@@ -90,6 +91,7 @@ pub struct LinkObservations {
     /// Consumer-side events: (product, remote host, rule) -> tally.
     consumer: BoundedMap<(Product, String, String), Tally>,
     /// Provider-side events: (product, rule) -> tally.
+    #[serde(with = "super::bounded::entries")]
     provider: BTreeMap<(Product, String), Tally>,
 }
 
@@ -126,6 +128,14 @@ impl LinkObservations {
         {
             t.add(url, 1);
         }
+    }
+
+    /// Are the bounded tables within their caps (as a deserialised one must be)?
+    pub fn is_within_caps(&self) -> bool {
+        self.own_hosts.is_within_cap()
+            && self.consumer.is_within_cap()
+            && self.consumer.map().values().all(|t| t.urls.is_within_cap())
+            && self.provider.values().all(|t| t.urls.is_within_cap())
     }
 
     pub fn merge(&mut self, other: LinkObservations) {
@@ -264,6 +274,7 @@ mod tests {
             fields,
             evidence: evidence.into(),
             text: None,
+            dated_by_mtime: false,
         }
     }
 

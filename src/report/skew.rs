@@ -10,14 +10,14 @@
 
 use super::Observation;
 use super::bounded::{BoundedCounts, BoundedMap, count, merge_counts};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Distinct clock differences remembered per basis.
 const MAX_DISTINCT_SKEWS: usize = 4096;
 
 /// How an estimate was obtained, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SkewBasis {
     /// Request's `oauth_timestamp` against the provider's window: the real clock difference.
@@ -69,9 +69,11 @@ fn event_skew(e: &Observation) -> Option<(i64, SkewBasis)> {
     }
 }
 
-/// The clock differences seen in a finding's events, per basis.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The clock differences seen in a finding's events, per basis (serialised whole in a
+/// partial report, so that estimates merge exactly across shards).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkewObservations {
+    #[serde(with = "super::bounded::entries")]
     by_basis: BTreeMap<SkewBasis, BoundedCounts<i64>>,
 }
 
@@ -181,6 +183,7 @@ mod tests {
                 .collect::<BTreeMap<_, _>>(),
             evidence: String::new(),
             text: None,
+            dated_by_mtime: false,
         }
     }
 

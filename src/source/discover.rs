@@ -6,12 +6,16 @@
 //! and node; a directory laid out as `<root>/<host>/...` gives each input its host as node.
 //! Walk problems (permission denied, symlink loops, FIFOs and devices) become warnings.
 //! Inputs come out sorted (walks in file-name order), so output does not depend on the file
-//! system's order.
+//! system's order. Each input also gets its path relative to the path the user gave (the
+//! archive's, for a member), the key `--shard` shares inputs out by when there is no node.
+//! The user may say where the hosts are instead ([`NodeFrom`]: `--node-from PATTERN`,
+//! `--fleet-root DIR`).
 
 use super::archive::{self, archive_extension};
 use super::attribute::{product_of, role_of};
 use super::decode::ReadLimits;
 use super::limits::{Limits, MAX_DEPTH_CAP};
+use super::node::NodeFrom;
 use super::stdin::{self, StdinKind};
 use super::{ArchiveFormat, Found, Input, Location, node};
 use crate::warning::Warning;
@@ -45,17 +49,33 @@ fn may_be_archive(name: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct Discovery {
     pub inputs: Vec<Found>,
+    /// Per input: its path relative to the path the user gave (the archive's for a member).
+    pub relative: Vec<String>,
     pub warnings: Vec<Warning>,
+}
+
+impl Discovery {
+    /// Gives the inputs added since `before` the relative path `rel`.
+    fn relative_since(&mut self, before: usize, rel: &str) {
+        let n = self.inputs.len().saturating_sub(before);
+        self.relative
+            .extend(std::iter::repeat_n(rel.to_string(), n));
+    }
 }
 
 /// Discovers inputs under limits of their own (see [`discover_with`]).
 pub fn discover(paths: &[String], limits: &Limits) -> Discovery {
-    discover_with(paths, &ReadLimits::new(*limits))
+    discover_with(paths, &ReadLimits::new(*limits), &NodeFrom::Detect)
+}
+
+/// Discovers inputs, their nodes as `nodes` says, under limits of their own.
+pub fn discover_nodes(paths: &[String], limits: &Limits, nodes: &NodeFrom) -> Discovery {
+    discover_with(paths, &ReadLimits::new(*limits), nodes)
 }
 
 /// Discovers inputs; what listing archives decompresses (nested archives, node
 /// information) counts against `limits.budget`.
-pub fn discover_with(paths: &[String], limits: &ReadLimits) -> Discovery {
+pub fn discover_with(paths: &[String], limits: &ReadLimits, nodes: &NodeFrom) -> Discovery {
     let mut d = Discovery::default();
     if limits.limits.max_depth > MAX_DEPTH_CAP {
         d.warnings.push(Warning::new(
@@ -67,6 +87,7 @@ pub fn discover_with(paths: &[String], limits: &ReadLimits) -> Discovery {
         ));
     }
     for arg in paths {
+        let before = d.inputs.len();
         if arg == "-" {
             match stdin::recognise(&limits.limits) {
                 Ok(StdinKind::Stream) => d.inputs.push(Found {
@@ -85,9 +106,13 @@ pub fn discover_with(paths: &[String], limits: &ReadLimits) -> Discovery {
                 }
                 Err(msg) => d.warnings.push(Warning::new("<stdin>", msg)),
             }
+            d.relative_since(before, "<stdin>");
             continue;
         }
         let path = Path::new(arg);
+        let name = path
+            .file_name()
+            .map_or_else(|| arg.clone(), |n| n.to_string_lossy().into_owned());
         match std::fs::metadata(path) {
             Err(e) => d.warnings.push(Warning::new(arg.as_str(), describe_io(&e))),
             Ok(meta) if meta.is_dir() => walk(path, limits, &mut d),
@@ -100,8 +125,14 @@ pub fn discover_with(paths: &[String], limits: &ReadLimits) -> Discovery {
                 None => d.inputs.push(file_input(path, Some(meta.len()))),
             },
         }
+        if d.relative.len() < d.inputs.len() {
+            d.relative_since(d.relative.len(), &name);
+        }
     }
     stem_nodes(&mut d.inputs);
+    if let Err(w) = node::assign_user_nodes(&mut d.inputs, nodes) {
+        d.warnings.push(w);
+    }
     d
 }
 
@@ -222,6 +253,16 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
             }
             continue;
         }
+        let rel = entry.path().strip_prefix(root).map_or_else(
+            |_| entry.path().display().to_string(),
+            |p| {
+                p.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            },
+        );
+        d.relative_since(before, &rel);
         let mut parts = entry
             .path()
             .strip_prefix(root)

@@ -13,6 +13,7 @@ pub mod installed;
 pub mod limits;
 pub mod node;
 pub mod read;
+pub mod shard;
 pub mod state;
 pub mod stdin;
 pub mod tar;

@@ -10,9 +10,109 @@
 //!   and start scripts);
 //! - a fleet share laid out as `<root>/<host>/...` when the user passes the root;
 //! - the name of the support zip (`<product>_support_<date>_<node>.zip`, else its stem).
+//!
+//! A host folder may carry a product word (`jira01.example.com`, `jira-dc-node1`): a folder
+//! is taken for a layout folder only when every word of its name is a layout or product
+//! word (`jira`, `jira-home`, `atlassian-jira-software-9.4.0-standalone`). Where that
+//! guess is not enough the user says where the hosts are ([`NodeFrom`]), which wins over
+//! every other source.
 
 use super::attribute::product_from_word;
+use super::{Found, Location};
 use crate::model::Product;
+use crate::warning::Warning;
+use regex::Regex;
+use std::path::{Path, PathBuf};
+
+/// Where the user says nodes come from.
+#[derive(Debug, Clone, Default)]
+pub enum NodeFrom {
+    /// Support zips, fleet folders and zip names, as described above.
+    #[default]
+    Detect,
+    /// `--node-from PATTERN`: a regex over the input's path (as reported); the group named
+    /// `node`, else the first group, else the whole match, is the node.
+    Pattern(Regex),
+    /// `--fleet-root DIR`: the first folder under DIR is the host, whatever its name.
+    FleetRoot(PathBuf),
+}
+
+impl NodeFrom {
+    /// `--node-from PATTERN`, checked: it must compile and its node group must exist.
+    pub fn pattern(text: &str) -> Result<NodeFrom, String> {
+        let re = regex::RegexBuilder::new(text)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| format!("--node-from: not a valid pattern: {e}"))?;
+        Ok(NodeFrom::Pattern(re))
+    }
+}
+
+/// The node `pattern` finds in `path`.
+fn node_by_pattern(re: &Regex, path: &str) -> Option<String> {
+    let caps = re.captures(path)?;
+    let m = caps
+        .name("node")
+        .or_else(|| caps.get(1))
+        .or_else(|| caps.get(0))?;
+    clean_value(m.as_str())
+}
+
+/// The host folder under `root` of `path`: its first folder, when `path` is at least one
+/// folder down.
+fn node_under_root(root: &Path, path: &Path) -> Option<String> {
+    // As given, else both resolved (`--fleet-root ./fleet` with `/abs/fleet/...` inputs).
+    let rel: PathBuf = match path.strip_prefix(root) {
+        Ok(rel) => rel.to_path_buf(),
+        Err(_) => {
+            let (r, p) = (root.canonicalize().ok()?, path.canonicalize().ok()?);
+            p.strip_prefix(&r).ok()?.to_path_buf()
+        }
+    };
+    let mut parts = rel.components();
+    match (parts.next(), parts.next()) {
+        (Some(top), Some(_)) => clean_value(&top.as_os_str().to_string_lossy()),
+        _ => None,
+    }
+}
+
+/// Applies `--node-from` / `--fleet-root` to every input they place. A root that places
+/// no input is a warning (a mistyped root would otherwise go unnoticed).
+pub fn assign_user_nodes(inputs: &mut [Found], nodes: &NodeFrom) -> Result<(), Warning> {
+    let mut placed = 0usize;
+    for f in inputs.iter_mut() {
+        let node = match nodes {
+            NodeFrom::Detect => return Ok(()),
+            NodeFrom::Pattern(re) => node_by_pattern(re, &f.input.display),
+            NodeFrom::FleetRoot(root) => match &f.input.location {
+                Location::File(p) => node_under_root(root, p),
+                Location::Member(m) => node_under_root(root, &m.archive),
+                Location::Stdin => None,
+            },
+        };
+        if node.is_some() {
+            placed += 1;
+            f.input.node = node;
+        }
+    }
+    match nodes {
+        NodeFrom::Pattern(re) if placed == 0 && !inputs.is_empty() => Err(Warning::new(
+            "--node-from",
+            format!(
+                "`{}` matches no input's path: no node taken from it",
+                re.as_str()
+            ),
+        )),
+        NodeFrom::FleetRoot(root) if placed == 0 && !inputs.is_empty() => Err(Warning::new(
+            "--fleet-root",
+            format!(
+                "no input lies in a folder under {}: no node taken from it",
+                root.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// What a support zip's properties say about the node.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -206,9 +306,49 @@ pub fn from_zip_name(stem: &str) -> Option<String> {
     clean_value(node)
 }
 
-/// Folder names that belong to install or home layouts, never host names.
+/// Words of install and home folder names besides product names
+/// (`atlassian-jira-software-9.4.0-standalone`, `confluence-home`, `jira_data`).
+const LAYOUT_TOKENS: [&str; 22] = [
+    "atlassian",
+    "software",
+    "standalone",
+    "service",
+    "servicedesk",
+    "management",
+    "core",
+    "server",
+    "datacenter",
+    "dc",
+    "home",
+    "install",
+    "installation",
+    "data",
+    "app",
+    "application",
+    "log",
+    "logs",
+    "shared",
+    "current",
+    "latest",
+    "tomcat",
+];
+
+/// Folder names that belong to install or home layouts, never host names. A name with a
+/// product word is a layout folder only when all its words (letters between digits and
+/// separators) are product or layout words: `jira-home` is, `jira01.example.com` and
+/// `jira-dc-node1` are hosts.
 fn is_layout_word(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
+    if product_from_word(&n).is_some() {
+        return n
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty())
+            .all(|w| {
+                LAYOUT_TOKENS.contains(&w)
+                    || Product::parse(w).is_some()
+                    || matches!(w, "fecru" | "apache")
+            });
+    }
     const LAYOUT: [&str; 14] = [
         "log",
         "logs",
@@ -225,7 +365,7 @@ fn is_layout_word(name: &str) -> bool {
         "data",
         "opt",
     ];
-    LAYOUT.contains(&n.as_str()) || product_from_word(&n).is_some()
+    LAYOUT.contains(&n.as_str())
 }
 
 /// Host names of a fleet share: given, for each input found under `root`, its path relative
@@ -340,5 +480,53 @@ mod tests {
         assert_eq!(fleet_hosts(&[p("web1/a.log"), p("a.log")]), None);
         assert_eq!(fleet_hosts(&[p("web1/a.log"), p("web1/b.log")]), None);
         assert_eq!(fleet_hosts(&[p("jira/a.log"), p("confluence/b.log")]), None);
+        // Host names with product words are hosts; install and home names are not.
+        assert_eq!(
+            fleet_hosts(&[p("jira01.example.com/a.log"), p("jira02.example.com/a.log")]),
+            Some(vec![
+                "jira01.example.com".to_string(),
+                "jira02.example.com".to_string()
+            ])
+        );
+        assert!(fleet_hosts(&[p("jira-dc-node1/a.log"), p("jira-dc-node2/a.log")]).is_some());
+        for layout in [
+            "jira-home",
+            "atlassian-jira-software-9.4.0-standalone",
+            "confluence_data",
+            "jira",
+            "logs",
+        ] {
+            assert!(is_layout_word(layout), "{layout}");
+        }
+        for host in [
+            "jira01.example.com",
+            "jira-dc-node1",
+            "web1",
+            "bitbucket-prod-a",
+        ] {
+            assert!(!is_layout_word(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn user_says_where_nodes_are() {
+        assert_eq!(
+            node_by_pattern(
+                &Regex::new(r"fleet/(?P<node>[^/]+)/").unwrap(),
+                "/mnt/fleet/jira01/logs/a.log"
+            )
+            .as_deref(),
+            Some("jira01")
+        );
+        assert_eq!(
+            node_under_root(Path::new("/mnt/f"), Path::new("/mnt/f/jira-home/log/a.log"))
+                .as_deref(),
+            Some("jira-home")
+        );
+        assert_eq!(
+            node_under_root(Path::new("/mnt/f"), Path::new("/mnt/f/a.log")),
+            None
+        );
+        assert!(NodeFrom::pattern("(").is_err());
     }
 }

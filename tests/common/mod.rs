@@ -8,10 +8,13 @@ use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 
-/// The `linkdoctor` binary, with the caller's NO_COLOR removed so colour tests are exact.
+/// The `linkdoctor` binary, with the caller's NO_COLOR removed so colour tests are exact,
+/// and the scan time fixed (`SOURCE_DATE_EPOCH`), so outputs of two runs compare byte for
+/// byte.
 pub fn linkdoctor() -> Command {
     let mut c = Command::cargo_bin("linkdoctor").expect("binary is built");
     c.env_remove("NO_COLOR");
+    c.env("SOURCE_DATE_EPOCH", "1700000000");
     c
 }
 

@@ -3,7 +3,7 @@
 //! separator controls) are escaped as `\uNNNN` by [`SafeFormatter`] as the JSON is written,
 //! so documents stream straight to the output and are never held whole in memory.
 
-use crate::report::{EventRecord, Report, sanitize};
+use crate::report::{EventRecord, Report, ReportMeta, sanitize};
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use std::io::{self, Write};
@@ -98,6 +98,17 @@ fn typed_line(kind: &str, value: &impl Serialize) -> String {
     let body = json.strip_prefix('{').unwrap_or(&json);
     let sep = if body.starts_with('}') { "" } else { "," };
     format!("{{\"type\":\"{kind}\"{sep}{body}\n")
+}
+
+/// The NDJSON line before the events: `{"type":"header",...}` with the schema, tool and
+/// catalog versions, the time of the scan and its window.
+pub fn render_ndjson_header(meta: &ReportMeta) -> String {
+    typed_line("header", meta)
+}
+
+/// A value as compact JSON safe for a terminal (a partial report's form).
+pub fn write_compact(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
+    write_safe(value, CompactFormatter, out)
 }
 
 /// The NDJSON lines after the events: every warning, then the summary.

@@ -7,6 +7,7 @@ pub mod jira;
 pub mod json;
 pub mod layout;
 mod markdown;
+pub mod prometheus;
 mod table;
 mod timeline;
 
@@ -33,6 +34,8 @@ pub enum Format {
     Jira,
     /// One self-contained HTML page (timeline, findings, evidence, sources); loads nothing.
     Html,
+    /// Prometheus node_exporter textfile metrics.
+    Prometheus,
 }
 
 /// Renders `report` in `format`, laid out for standard output (see [`Layout::detect`]).
@@ -51,6 +54,7 @@ pub fn render_in(report: &Report, format: Format, color: bool, layout: Layout) -
         Format::Markdown => markdown::render(report),
         Format::Jira => jira::render(report),
         Format::Html => html::render(report),
+        Format::Prometheus => prometheus::render(report, None),
     }
 }
 
