@@ -465,19 +465,10 @@ fn markdown(r: &CheckReport) -> String {
     o
 }
 
-/// Writes the HTML page of `report` to `path` (`check --html FILE`), through a temporary
-/// file renamed into place.
+/// Writes the HTML page of `report` to `path` (`check --html FILE`), atomically.
 pub fn write_html_file(report: &CheckReport, path: &std::path::Path) -> Result<(), String> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let fail = |e: std::io::Error| format!("cannot write the HTML report {}: {e}", path.display());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    tmp.write_all(html_page(report).as_bytes()).map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    crate::report::render::write_atomically(path, &html_page(report))
+        .map_err(|e| format!("cannot write the HTML report {}: {e}", path.display()))
 }
 
 /// Jira wiki markup of the check report.

@@ -58,19 +58,35 @@ pub fn render_in(report: &Report, format: Format, color: bool, layout: Layout) -
     }
 }
 
-/// Writes the HTML page of `report` to `path` (`--html FILE`), through a temporary file in
-/// the same folder renamed into place, so a reader never sees half a page.
+/// Writes the HTML page of `report` to `path` (`--html FILE`), atomically.
 pub fn write_html_file(report: &Report, path: &std::path::Path) -> Result<(), String> {
+    write_atomically(path, &html::render(report))
+        .map_err(|e| format!("cannot write the HTML report {}: {e}", path.display()))
+}
+
+/// Writes `text` to `path` atomically, so a reader (a collector, a browser) never sees half a
+/// file: into a temporary file in the same folder (named `.linkdoctor-*.tmp`, which
+/// node_exporter ignores: it reads `*.prom` only), synced, readable by others (0644: the
+/// collector runs as another user), then renamed over `path`.
+pub fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
-    let page = html::render(report);
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let fail = |e: std::io::Error| format!("cannot write the HTML report {}: {e}", path.display());
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    tmp.write_all(page.as_bytes()).map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".linkdoctor-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 

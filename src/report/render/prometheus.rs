@@ -8,8 +8,6 @@
 use crate::report::Report;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{self, Write};
-use std::path::Path;
 
 /// A label value as the exposition format needs it.
 fn label(v: &str) -> String {
@@ -207,29 +205,7 @@ pub fn render(report: &Report, duration: Option<f64>) -> String {
     out
 }
 
-/// Writes `text` to `path` atomically: into a temporary file in the same folder (whose
-/// name node_exporter ignores: it reads `*.prom` only), flushed, then renamed over `path`.
-pub fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".linkdoctor-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    // A temporary file is private (0600); the collector runs as another user.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
+pub use super::write_atomically;
 
 #[cfg(test)]
 mod tests {
