@@ -93,6 +93,89 @@ pub enum Command {
     Merge(MergeArgs),
 }
 
+/// `--format` as clap sees it; [`Format`] (the report's) has no clap in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Human-readable tables and sections (default).
+    Table,
+    /// One JSON document: summary, findings, sources, warnings.
+    Json,
+    /// One JSON object per line: every event as it is found (in input order), then every
+    /// warning, then the summary.
+    Ndjson,
+    /// Markdown to paste into a ticket (GitHub, GitLab, Jira Cloud, Confluence).
+    Markdown,
+    /// Jira wiki markup, for Jira Server and Data Center tickets.
+    Jira,
+    /// One self-contained HTML page (timeline, findings, evidence, sources); loads nothing.
+    Html,
+    /// Prometheus node_exporter textfile metrics.
+    Prometheus,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Ndjson => Format::Ndjson,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Jira => Format::Jira,
+            FormatArg::Html => Format::Html,
+            FormatArg::Prometheus => Format::Prometheus,
+        }
+    }
+}
+
+/// `--undated` as clap sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UndatedArg {
+    /// Left out, and counted (`summary.undated_left_out`): the default with a time window.
+    LeftOut,
+    /// Dated by the file's modification time, then kept or left out by the window.
+    FileMtime,
+    /// Kept whatever the window.
+    Kept,
+}
+
+impl From<UndatedArg> for Undated {
+    fn from(u: UndatedArg) -> Undated {
+        match u {
+            UndatedArg::LeftOut => Undated::LeftOut,
+            UndatedArg::FileMtime => Undated::FileMtime,
+            UndatedArg::Kept => Undated::Kept,
+        }
+    }
+}
+
+/// `--group-by` as clap sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupByArg {
+    /// One finding per cause.
+    Cause,
+    /// One finding per cause within each node.
+    Node,
+    /// One finding per cause within each product.
+    Product,
+}
+
+impl From<GroupByArg> for GroupBy {
+    fn from(g: GroupByArg) -> GroupBy {
+        match g {
+            GroupByArg::Cause => GroupBy::Cause,
+            GroupByArg::Node => GroupBy::Node,
+            GroupByArg::Product => GroupBy::Product,
+        }
+    }
+}
+
+impl OutputArgs {
+    /// The report format asked for.
+    pub fn format(&self) -> Format {
+        self.format.into()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -106,8 +189,8 @@ pub enum ColorChoice {
 pub struct OutputArgs {
     /// Output format: table fits the terminal (plain when piped), markdown and jira paste
     /// into tickets, html is one self-contained page.
-    #[arg(long, value_enum, default_value_t = Format::Table, env = "LINKDOCTOR_FORMAT")]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Table, env = "LINKDOCTOR_FORMAT")]
+    pub format: FormatArg,
     /// Also write the report as a self-contained HTML page to FILE (whatever --format says).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
@@ -176,11 +259,11 @@ pub struct ScanArgs {
     pub timezone: Option<String>,
     /// With --since/--until: what to do with events that carry no time: leave them out
     /// (counted in the summary), date them by their file's modification time, or keep them.
-    #[arg(long, value_enum, default_value_t = Undated::LeftOut)]
-    pub undated: Undated,
+    #[arg(long, value_enum, default_value_t = UndatedArg::LeftOut)]
+    pub undated: UndatedArg,
     /// Split findings by cause (default), or by cause within each node or product.
-    #[arg(long, value_enum, default_value_t = GroupBy::Cause, help_heading = "Output")]
-    pub group_by: GroupBy,
+    #[arg(long, value_enum, default_value_t = GroupByArg::Cause, help_heading = "Output")]
+    pub group_by: GroupByArg,
     /// Where nodes (hosts) are: a regex over each input's path whose group `node` (or first
     /// group) is the node, e.g. `fleet/(?P<node>[^/]+)/`. Wins over every other source.
     #[arg(long, value_name = "PATTERN", conflicts_with = "fleet_root")]

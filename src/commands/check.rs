@@ -22,7 +22,7 @@ pub fn run(args: &CheckArgs) -> Result<u8, Fatal> {
     print_warnings(&report.warnings, out.quiet);
     stdout_written(print_stdout(&render(
         &report,
-        out.format,
+        out.format(),
         use_color(out.color),
     )))?;
     if let Some(path) = &out.html {

@@ -48,11 +48,11 @@ pub fn run(args: &MergeArgs) -> Result<u8, Fatal> {
         write_metrics(path, &report, None)?;
     }
     let mut stdout = BufWriter::new(std::io::stdout());
-    let written = match out.format {
+    let written = match out.format() {
         Format::Ndjson => stdout
             .write_all(json::render_ndjson_header(&report.meta).as_bytes())
-            .and_then(|()| render::write(&report, out.format, false, &mut stdout)),
-        _ => render::write(&report, out.format, use_color(out.color), &mut stdout),
+            .and_then(|()| render::write(&report, out.format(), false, &mut stdout)),
+        _ => render::write(&report, out.format(), use_color(out.color), &mut stdout),
     }
     .and_then(|()| stdout.flush());
     stdout_written(written)?;

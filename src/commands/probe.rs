@@ -17,7 +17,7 @@ use std::time::Duration;
 pub fn run(args: &ProbeArgs) -> Result<u8, Fatal> {
     use crate::report::render::Format;
     if matches!(
-        args.output.format,
+        args.output.format(),
         Format::Jira | Format::Html | Format::Prometheus
     ) || args.output.html.is_some()
     {
@@ -69,7 +69,7 @@ pub fn run(args: &ProbeArgs) -> Result<u8, Fatal> {
     print_warnings(&report.warnings, out.quiet);
     stdout_written(print_stdout(&render(
         &report,
-        out.format,
+        out.format(),
         use_color(out.color),
     )))?;
     Ok(exit_code(

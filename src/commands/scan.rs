@@ -164,7 +164,7 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         .transpose()
         .map_err(Fatal)?;
     let mut stdout = BufWriter::new(std::io::stdout());
-    let stream_events = out.format == Format::Ndjson && args.out.is_none();
+    let stream_events = out.format() == Format::Ndjson && args.out.is_none();
     let job = ScanJob {
         warnings,
         threads: args.threads,
@@ -181,10 +181,10 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         product: args.product,
         chunk_bytes: l.chunk_bytes.max(64 * 1024),
         state: args.state.clone(),
-        group_by: args.group_by,
+        group_by: args.group_by.into(),
         shard,
         node_from,
-        undated: args.undated,
+        undated: args.undated.into(),
         ..ScanJob::new(&paths, &catalog)
     };
     let meta = job.meta();
@@ -204,11 +204,11 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
     if let Some(path) = &args.metrics {
         write_metrics(path, &report, Some(duration))?;
     }
-    let written = match out.format {
+    let written = match out.format() {
         Format::Prometheus => stdout
             .write_all(prometheus::render(&report, Some(duration)).as_bytes())
             .and_then(|()| stdout.flush()),
-        _ => render::write(&report, out.format, use_color(out.color), &mut stdout)
+        _ => render::write(&report, out.format(), use_color(out.color), &mut stdout)
             .and_then(|()| stdout.flush()),
     };
     // The state advances only once the whole report (the streamed events too) is written

@@ -29,7 +29,7 @@ pub use partial::{Partial, ReportMeta, Settings};
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// What happens to events without a time of their own when `--since`/`--until` is given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Undated {
     /// Left out, and counted (`summary.undated_left_out`): the default with a time window.
@@ -117,7 +117,7 @@ pub struct Summary {
 
 /// How findings are split: one per cause (default), or one per cause within each node or
 /// product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
     #[default]

@@ -16,10 +16,10 @@ pub(crate) use table::push_table;
 
 use super::Report;
 use crate::model::Severity;
-use clap::ValueEnum;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// The formats a report is rendered in (the command line's `--format`: `cli::FormatArg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Human-readable tables and sections (default).
     Table,
