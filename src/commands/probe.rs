@@ -16,13 +16,11 @@ use std::time::Duration;
 
 pub fn run(args: &ProbeArgs) -> Result<u8, Fatal> {
     use crate::report::render::Format;
-    if matches!(
-        args.output.format(),
-        Format::Jira | Format::Html | Format::Prometheus
-    ) || args.output.html.is_some()
+    if matches!(args.output.format(), Format::Html | Format::Prometheus)
+        || args.output.html.is_some()
     {
         return Err(Fatal(
-            "probe writes table, json, ndjson or markdown; jira, html and prometheus are for scan and check"
+            "probe writes table, json, ndjson, markdown or jira; html and prometheus are for scan and check"
                 .into(),
         ));
     }

@@ -23,8 +23,9 @@ pub fn render(report: &ProbeReport, format: Format, color: bool) -> String {
             s
         }
         Format::Ndjson => ndjson(report),
+        Format::Jira => jira(report),
         // Refused by the command before probing; Markdown is the nearest.
-        Format::Markdown | Format::Jira | Format::Html | Format::Prometheus => markdown(report),
+        Format::Markdown | Format::Html | Format::Prometheus => markdown(report),
     }
 }
 
@@ -211,6 +212,74 @@ fn cell(text: &str) -> String {
     s(text).replace('|', "\\|")
 }
 
+/// Jira wiki markup for Jira Server/Data Center tickets, with the escaping of the scan's
+/// Jira renderer (`report::render::jira::escape`).
+fn jira(r: &ProbeReport) -> String {
+    use crate::report::render::jira::{escape, reference};
+    let mut o = String::new();
+    let _ = writeln!(o, "h1. linkdoctor probe\n\n{}.\n", escape(&headline(r)));
+    for p in &r.probes {
+        let _ = writeln!(o, "h2. {}\n", escape(&p.url));
+        let _ = writeln!(o, "||Step||Result||Detail||");
+        for st in &p.steps {
+            let _ = writeln!(
+                o,
+                "|{}|{}|{}|",
+                st.step.name(),
+                status_text(st.status),
+                escape(&st.detail)
+            );
+        }
+        if let Some(tls) = &p.tls {
+            for (i, c) in tls.chain.iter().enumerate() {
+                let _ = writeln!(
+                    o,
+                    "* certificate {i}: subject {}, issuer {}, SANs {}, valid {} to {}",
+                    escape(&c.subject),
+                    escape(&c.issuer),
+                    escape(&c.sans.join(", ")),
+                    escape(&c.not_before.to_string()),
+                    escape(&c.not_after.to_string())
+                );
+            }
+            let _ = writeln!(
+                o,
+                "* TLS versions accepted: {}",
+                escape(&tls.accepted_versions.join(", "))
+            );
+        }
+        for f in &p.findings {
+            let _ = writeln!(
+                o,
+                "\nh3. {} {} ({}, step {})\n",
+                f.severity.name().to_uppercase(),
+                escape(&f.title),
+                escape(&f.rule),
+                f.step.name()
+            );
+            let _ = writeln!(o, "*Finding.* {}", escape(&f.message));
+            for (k, v) in &f.facts {
+                let _ = writeln!(o, "* {}: {}", escape(k), escape(v));
+            }
+            let _ = writeln!(o, "*Cause.* {}\n*What to do*", escape(&f.cause));
+            for step in &f.remediation {
+                let _ = writeln!(o, "# {}", escape(step));
+            }
+            for r in &f.references {
+                let _ = writeln!(o, "* {}", reference(r));
+            }
+        }
+        let _ = writeln!(o);
+    }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(o, "h2. Warnings\n");
+        for w in &r.warnings {
+            let _ = writeln!(o, "* {}", escape(&w.to_string()));
+        }
+    }
+    o
+}
+
 fn markdown(r: &ProbeReport) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# linkdoctor probe\n\n{}.\n", cell(&headline(r)));
@@ -318,11 +387,19 @@ mod tests {
             Format::Json,
             Format::Ndjson,
             Format::Markdown,
+            Format::Jira,
         ] {
             let out = render(&r, format, false);
             assert!(out.contains("network-unknown-host"), "{format:?}");
             assert!(out.contains("x.invalid"), "{format:?}");
             assert!(!out.contains('\x1b'), "{format:?}: {out}");
         }
+        let jira = render(&r, Format::Jira, false);
+        assert!(jira.contains("||Step||Result||Detail||"), "{jira}");
+        assert!(jira.contains("*What to do*\n# "), "{jira}");
+        assert!(
+            !jira.contains("| --- |"),
+            "Markdown is not Jira markup: {jira}"
+        );
     }
 }
