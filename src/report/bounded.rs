@@ -37,19 +37,19 @@ impl<K: Ord + Clone, V: Default> BoundedMap<K, V> {
     /// The value of `key`, inserted as default when there is room (or when `key` is smaller
     /// than the largest kept key, which is then dropped). `None`: the key is left out.
     pub fn entry(&mut self, key: K) -> Option<&mut V> {
-        if !self.map.contains_key(&key) {
-            if self.map.len() >= self.cap {
-                let largest = self.map.keys().next_back().cloned()?;
-                if key > largest {
-                    self.dropped += 1;
-                    return None;
-                }
-                self.map.remove(&largest);
+        if self.map.len() >= self.cap && !self.map.contains_key(&key) {
+            if self
+                .map
+                .last_key_value()
+                .is_some_and(|(largest, _)| key > *largest)
+            {
                 self.dropped += 1;
+                return None;
             }
-            self.map.insert(key.clone(), V::default());
+            self.map.pop_last();
+            self.dropped += 1;
         }
-        self.map.get_mut(&key)
+        Some(self.map.entry(key).or_default())
     }
 
     /// Adds `other` into `self`, combining the values of keys both hold with `combine`.
