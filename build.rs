@@ -66,4 +66,10 @@ fn main() {
     println!("cargo:rustc-env=LINKDOCTOR_COMMIT={commit}");
     println!("cargo:rustc-env=LINKDOCTOR_CATALOG_DIGEST={digest:016x}");
     println!("cargo:rustc-env=LINKDOCTOR_CATALOG_RULES={rules}");
+    let inflate = if std::env::var_os("CARGO_FEATURE_ISAL").is_some() {
+        "ISA-L"
+    } else {
+        "zlib-rs"
+    };
+    println!("cargo:rustc-env=LINKDOCTOR_INFLATE={inflate}");
 }

@@ -8,7 +8,8 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// `--version`: the version, the commit built from, the catalog's digest and rule count.
+/// `--version`: the version, the commit built from, the catalog's digest and rule count, and
+/// the inflate backend (`isal` feature or not).
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (commit ",
@@ -17,7 +18,9 @@ pub const VERSION: &str = concat!(
     env!("LINKDOCTOR_CATALOG_DIGEST"),
     ", ",
     env!("LINKDOCTOR_CATALOG_RULES"),
-    " rules)"
+    " rules, gzip by ",
+    env!("LINKDOCTOR_INFLATE"),
+    ")"
 );
 
 const EXAMPLES: &str = "\
@@ -297,6 +300,11 @@ pub struct ScanArgs {
     /// same whatever the number.
     #[arg(long, short = 'j', value_parser = parse_threads, help_heading = "Limits")]
     pub threads: Option<usize>,
+    /// Read every file with `read`, never memory-map it. By default plain files of 16 MiB or
+    /// more that were not modified in the last minute are mapped (faster); a mapped file
+    /// truncated during the scan would end it with SIGBUS.
+    #[arg(long, help_heading = "Input")]
+    pub no_mmap: bool,
     /// Extra rule files or directories; a rule with a built-in id overrides it.
     #[arg(
         long = "rules",

@@ -155,7 +155,7 @@ fn completions_man_and_version() {
         "{v}"
     );
     assert!(
-        v.contains("commit ") && v.contains("catalog ") && v.contains(" rules)"),
+        v.contains("commit ") && v.contains("catalog ") && v.contains(" rules, gzip by "),
         "{v}"
     );
     let rules = linkdoctor().args(["rules", "list"]).output().unwrap();

@@ -60,6 +60,9 @@ pub struct ScanJob<'a> {
     pub chunk_bytes: u64,
     /// `--state FILE`: read only what is new since the last run.
     pub state: Option<PathBuf>,
+    /// Memory-map big, quiet plain files (`--no-mmap` turns it off; never with a state,
+    /// whose files are live).
+    pub mmap: bool,
     /// `--group-by`.
     pub group_by: report::GroupBy,
     /// `--shard I/N`: scan only this shard's share of the inputs.
@@ -87,6 +90,7 @@ impl<'a> ScanJob<'a> {
             product: None,
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             state: None,
+            mmap: true,
             group_by: report::GroupBy::Cause,
             shard: None,
             node_from: source::node::NodeFrom::Detect,
@@ -242,21 +246,20 @@ fn scan_whole(
     scanned.unwrap_or_else(|msg| unread(&input.display, msg))
 }
 
-/// Scans bytes `[start, end)` of a plain file.
+/// Scans bytes `[start, end)` of a plain file: memory-mapped when `map` allows it and the
+/// file is safe to map (see [`source::mapped`]), read otherwise.
+#[allow(clippy::too_many_arguments)]
 fn scan_range(
     path: &Path,
     (start, end): (u64, u64),
+    map: bool,
     ctx: &PartContext,
     catalog: &Catalog,
     settings: &ScanSettings,
     progress: &(dyn Fn(u64) + Sync),
     sink: &mut dyn scan::Sink,
 ) -> PartStats {
-    let opened = File::open(path).and_then(|mut f| {
-        f.seek(SeekFrom::Start(start))?;
-        Ok(f)
-    });
-    let file = match opened {
+    let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) => {
             return unread(
@@ -265,6 +268,15 @@ fn scan_range(
             );
         }
     };
+    if map && let Some(mapped) = source::mapped::map_range(&file, start, end) {
+        return scan::scan_slice(&mapped, ctx, catalog, settings, progress, sink);
+    }
+    if let Err(e) = file.seek(SeekFrom::Start(start)) {
+        return unread(
+            ctx.name,
+            format!("cannot read: {}", source::discover::describe_io(&e)),
+        );
+    }
     let mut stats = scan::scan_part(
         file.take(end - start),
         ctx,
@@ -349,6 +361,7 @@ fn run_part<'a>(
             source::Location::File(path) => scan_range(
                 path,
                 (*start, *end),
+                sh.job.mmap && sh.job.state.is_none(),
                 &ctx(PartStart {
                     offset: *start,
                     line: 1,
@@ -517,14 +530,17 @@ pub fn run_collect<'a>(
     job: ScanJob<'a>,
     ndjson: Option<&mut (dyn Write + Send)>,
 ) -> Result<(ReportBuilder<'a>, Outcome), Fatal> {
-    let limits = ReadLimits::new(job.limits);
+    let threads = worker_count(job.threads);
+    let limits = ReadLimits {
+        decode_ahead: threads > 1,
+        ..ReadLimits::new(job.limits)
+    };
     let found = discover_inputs(&job, &limits)?;
     let inputs = &found.inputs;
     let old_state = match &job.state {
         Some(path) => Some(State::load(path).map_err(Fatal)?),
         None => None,
     };
-    let threads = worker_count(job.threads);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -651,6 +667,7 @@ mod tests {
         let stats = scan_range(
             &path,
             (0, 100),
+            true,
             &ctx,
             &catalog,
             &ScanSettings::default(),
@@ -666,6 +683,7 @@ mod tests {
         let gone = scan_range(
             &dir.path().join("gone.log"),
             (0, 10),
+            true,
             &ctx,
             &catalog,
             &ScanSettings::default(),

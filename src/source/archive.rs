@@ -14,8 +14,9 @@
 //! and every byte decompressed at every depth counts against the limits.
 
 use super::attribute::{product_from_word, product_of, role_of};
-use super::decode::{GzipReader, ReadLimits};
+use super::decode::ReadLimits;
 use super::discover::is_log_file_name;
+use super::gzip::GzipReader;
 use super::limits::{Compressed, CountingReader, LimitedReader, Limits};
 use super::node::{self, NodeInfo};
 use super::{
@@ -23,7 +24,6 @@ use super::{
     zip,
 };
 use crate::warning::Warning;
-use flate2::read::MultiGzDecoder;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs::File;
@@ -589,7 +589,7 @@ fn tar_entries(
         ..limits.limits
     };
     let stream = LimitedReader::new(
-        GzipReader::new(MultiGzDecoder::new(BufReader::new(counted))),
+        GzipReader::new(BufReader::new(counted)),
         "gzip stream",
         Compressed::Counted(count),
         whole,
@@ -720,7 +720,7 @@ fn into_container(
     match format_of(&bytes) {
         Some(ArchiveFormat::TarGz) => {
             let compressed = bytes.len() as u64;
-            let mut gz = GzipReader::new(MultiGzDecoder::new(&bytes[..]));
+            let mut gz = GzipReader::new(&bytes[..]);
             let tar = read_capped(
                 &mut gz,
                 read_limits.limits.max_nested_zip_bytes,
@@ -889,7 +889,7 @@ fn gz_tar_member<T>(
             .map_err(|e| format!("cannot read tar: {}", super::discover::describe_io(&e)))?;
         let (counted, compressed) = CountingReader::new(file);
         *guard = Some(GzCursor {
-            reader: GzipReader::new(MultiGzDecoder::new(BufReader::new(counted))),
+            reader: GzipReader::new(BufReader::new(counted)),
             pos: 0,
             compressed,
         });

@@ -5,9 +5,9 @@
 //! text layers of `text` (UTF-16, byte-order marks, CR-only line ends).
 
 use super::archive::{self, ArchiveCache};
+use super::gzip::GzipReader;
 use super::limits::{Budget, Compressed, CountingReader, LimitedReader, Limits, MemoryGate};
 use super::{ArchiveFormat, ArchiveMember, Input, Location, text};
-use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 
@@ -22,6 +22,9 @@ pub struct ReadLimits {
     pub nested_memory: MemoryGate,
     /// Parsed zip indexes and tar.gz decoders shared by the threads of one scan.
     pub cache: ArchiveCache,
+    /// Inflate a gzip file on a thread of its own, ahead of the scan (when the scan may use
+    /// more than one core; see [`super::ahead`]).
+    pub decode_ahead: bool,
 }
 
 impl ReadLimits {
@@ -31,6 +34,7 @@ impl ReadLimits {
             budget: Budget::default(),
             nested_memory: MemoryGate::new(limits.max_nested_zip_bytes),
             cache: ArchiveCache::default(),
+            decode_ahead: false,
         }
     }
 }
@@ -76,6 +80,13 @@ pub fn with_input<T>(
         Location::File(path) => {
             let file = File::open(path)
                 .map_err(|e| format!("cannot read: {}", super::discover::describe_io(&e)))?;
+            if limits.decode_ahead && is_gzip_file(path) {
+                return super::ahead::with_read_ahead(
+                    || decode_limited(Box::new(file), limits),
+                    |reader| f(reader),
+                )
+                .map_err(|e| format!("cannot read: {e}"));
+            }
             let mut reader =
                 decode_limited(Box::new(file), limits).map_err(|e| format!("cannot read: {e}"))?;
             Ok(f(&mut reader))
@@ -137,7 +148,7 @@ pub fn decode_limited<'a>(
     let head = reader.fill_buf()?;
     if head.starts_with(&GZIP_MAGIC) {
         let (counted, count) = CountingReader::new(reader);
-        let gz = GzipReader::new(MultiGzDecoder::new(BufReader::new(counted)));
+        let gz = GzipReader::new(BufReader::new(counted));
         let limited = LimitedReader::new(
             gz,
             "gzip stream",
@@ -165,29 +176,6 @@ pub fn decode_limited<'a>(
 /// Wraps a raw stream in the decoder its first bytes call for, with the default limits.
 pub fn decode<'a>(raw: Box<dyn Read + 'a>) -> io::Result<Box<dyn Read + 'a>> {
     decode_limited(raw, &ReadLimits::default())
-}
-
-/// A gzip stream whose errors say that the gzip data is at fault.
-pub struct GzipReader<R: BufRead>(MultiGzDecoder<R>);
-
-impl<R: BufRead> GzipReader<R> {
-    pub fn new(inner: MultiGzDecoder<R>) -> Self {
-        GzipReader(inner)
-    }
-}
-
-impl<R: BufRead> Read for GzipReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf).map_err(|e| {
-            let kind = e.kind();
-            let what = if kind == io::ErrorKind::UnexpectedEof {
-                "truncated gzip data"
-            } else {
-                "corrupt gzip data"
-            };
-            io::Error::new(kind, format!("{what} ({e})"))
-        })
-    }
 }
 
 #[cfg(test)]

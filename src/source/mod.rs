@@ -4,13 +4,16 @@
 //! formats, gzip, text encodings) within the resource limits, splitting big files into
 //! chunks, remembering how far files were read, and reading small files safely.
 
+pub mod ahead;
 pub mod archive;
 pub mod attribute;
 pub mod chunk;
 pub mod decode;
 pub mod discover;
+pub mod gzip;
 pub mod installed;
 pub mod limits;
+pub mod mapped;
 pub mod node;
 pub mod read;
 pub mod shard;

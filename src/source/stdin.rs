@@ -10,7 +10,6 @@
 use super::ArchiveFormat;
 use super::archive;
 use super::limits::Limits;
-use flate2::read::MultiGzDecoder;
 use std::io::{self, Cursor, Read};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -75,7 +74,7 @@ fn recognise_from(input: &mut dyn Read, limits: &Limits) -> Result<StdinKind, St
     let whole = Cursor::new(head).chain(input);
     let mut spooled = Vec::new();
     let stored = if format == ArchiveFormat::TarGz {
-        let mut gz = super::decode::GzipReader::new(MultiGzDecoder::new(io::BufReader::new(whole)));
+        let mut gz = super::gzip::GzipReader::new(io::BufReader::new(whole));
         (&mut gz)
             .take(cap.saturating_add(1))
             .read_to_end(&mut spooled)
