@@ -473,8 +473,10 @@ impl Tallies {
             }
         }
         for set in self.markers.values() {
-            if !set.is_within_caps() {
-                return Err("lifecycle markers hold more than a scan keeps".into());
+            if !set.is_valid(|r| catalog.find(r).is_some()) {
+                return Err(
+                    "lifecycle markers hold more than a scan keeps, or an unknown rule".into(),
+                );
             }
         }
         Ok(())

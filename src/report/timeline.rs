@@ -248,8 +248,15 @@ impl MarkerSet {
         self.total == 0
     }
 
-    pub fn is_within_caps(&self) -> bool {
-        self.first.is_within_cap() && self.last.is_within_cap()
+    /// Does this hold what a scan keeps (as a deserialised one must): the caps of a scan,
+    /// and every marker of a rule `known`?
+    pub fn is_valid(&self, known: impl Fn(&str) -> bool) -> bool {
+        self.first.cap() == MAX_MARKERS
+            && self.last.cap() == MAX_MARKERS
+            && self.first.is_within_cap()
+            && self.last.is_within_cap()
+            && self.first.map().keys().all(|m| known(&m.rule))
+            && self.last.map().keys().all(|m| known(&m.0.rule))
     }
 
     /// The kept markers in time order, and how many were left out.
