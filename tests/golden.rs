@@ -110,6 +110,18 @@ fn scan_renderers_match_their_golden_files() {
         assert_steps(name, &out, &steps);
         golden(name, &out);
     }
+    // The JSON report whole (timeline lanes and markers included), its scan time fixed.
+    let mut args = SCAN.to_vec();
+    args.extend(["--format", "json"]);
+    let mut cmd = linkdoctor();
+    cmd.current_dir(root())
+        .env("TZ", "UTC")
+        .env("SOURCE_DATE_EPOCH", "1709769600")
+        .env_remove("LINKDOCTOR_FORMAT")
+        .env_remove("LINKDOCTOR_RULES")
+        .args(&args);
+    let out = cmd.output().expect("runs");
+    golden("scan.json", &String::from_utf8(out.stdout).expect("UTF-8"));
 }
 
 #[test]

@@ -214,7 +214,15 @@ fn explain_parts(
         "\nCause:\n{}",
         wrap(&clean(cause.trim()), width, "  ", "  ")
     );
-    let _ = writeln!(o, "\nWhat to do:");
+    if steps.is_empty() {
+        // A lifecycle marker rule: nothing to do, it only marks the timeline.
+        let _ = writeln!(
+            o,
+            "\nNot a failure: a lifecycle marker (restart or upgrade) on the report's timeline."
+        );
+    } else {
+        let _ = writeln!(o, "\nWhat to do:");
+    }
     for (i, s) in steps.iter().enumerate() {
         let first = format!("  {}. ", i + 1);
         let rest = " ".repeat(first.len());

@@ -110,7 +110,11 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
         if task.first {
             self.joining = Some(Joining {
                 stats: InputStats::default(),
-                tally: InputTally::new(self.found.inputs[task.input].product, self.redact),
+                tally: InputTally::new(
+                    self.found.inputs[task.input].product,
+                    self.redact,
+                    self.found.info(task.input).zone,
+                ),
                 seen_warnings: HashSet::new(),
                 first_line: plan.first_line,
                 first_offset: plan.first_offset,

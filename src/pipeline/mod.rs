@@ -171,6 +171,24 @@ struct PartSink<'a> {
 impl scan::Sink for PartSink<'_> {
     fn event(&mut self, mut e: scan::Event) {
         let mut dated_by_mtime = false;
+        if self.catalog.rule(e.rule).marker.is_some() {
+            // A restart or upgrade: a marker on the timeline, never an event of the
+            // report or of the NDJSON stream (markers without a time are dropped).
+            self.tally.observe(
+                self.catalog,
+                &Observation {
+                    dated_by_mtime,
+                    line: e.line,
+                    time: e.time,
+                    rule: e.rule,
+                    also: vec![],
+                    fields: e.fields,
+                    evidence: String::new(),
+                    text: None,
+                },
+            );
+            return;
+        }
         if e.time.is_none()
             && let Some((policy, window)) = self.undated
         {
@@ -325,7 +343,7 @@ fn run_part<'a>(
         catalog: sh.job.catalog,
         input: sh.found.info(i),
         redact: sh.job.redact,
-        tally: InputTally::new(input.product, sh.job.redact),
+        tally: InputTally::new(input.product, sh.job.redact, sh.found.info(i).zone),
         spool: sh.ndjson.then(|| Spool::new(sh.spill)),
         undated,
         mtime: undated

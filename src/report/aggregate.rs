@@ -18,6 +18,7 @@
 use super::bounded::{BoundedCounts, BoundedMap, count, merge_counts};
 use super::pairing::LinkObservations;
 use super::skew::SkewObservations;
+use super::timeline::{self, Buckets, LaneTally, MarkerRecord, MarkerSet};
 use super::{
     AlsoMatched, FileHits, Finding, GroupBy, InputInfo, NodeCauses, Observation, Report,
     ReportMeta, Sample, SourceReport, Summary, scrub, skew,
@@ -25,6 +26,7 @@ use super::{
 use crate::model::{LogTime, Product, Severity};
 use crate::rules::Catalog;
 use crate::warning::Warning;
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -47,14 +49,14 @@ fn time_order(a: &LogTime, b: &LogTime) -> Ordering {
     })
 }
 
-fn earliest(a: Option<LogTime>, b: Option<LogTime>) -> Option<LogTime> {
+pub(super) fn earliest(a: Option<LogTime>, b: Option<LogTime>) -> Option<LogTime> {
     match (a, b) {
         (Some(a), Some(b)) => Some(if time_order(&b, &a).is_lt() { b } else { a }),
         (a, b) => a.or(b),
     }
 }
 
-fn latest(a: Option<LogTime>, b: Option<LogTime>) -> Option<LogTime> {
+pub(super) fn latest(a: Option<LogTime>, b: Option<LogTime>) -> Option<LogTime> {
     match (a, b) {
         (Some(a), Some(b)) => Some(if time_order(&b, &a).is_gt() { b } else { a }),
         (a, b) => a.or(b),
@@ -104,6 +106,9 @@ struct RuleTally {
     skew: SkewObservations,
     /// Line and (redacted) text of the first event that carried its text.
     sample: Option<(u64, String)>,
+    /// Events with a time, counted per time bucket (for the timeline).
+    timed: u64,
+    buckets: Buckets,
 }
 
 impl RuleTally {
@@ -129,6 +134,8 @@ impl RuleTally {
         if self.sample.is_none() {
             self.sample = later.sample.map(|(l, t)| (l.saturating_add(shift), t));
         }
+        self.timed += later.timed;
+        self.buckets.merge(later.buckets);
     }
 }
 
@@ -137,6 +144,10 @@ impl RuleTally {
 pub struct InputTally {
     product: Option<Product>,
     redact: bool,
+    /// The input's zone, to place times without an offset on the timeline.
+    zone: TimeZone,
+    /// Restarts and upgrades (events of marker rules), bounded; not events.
+    markers: MarkerSet,
     rules: BTreeMap<usize, RuleTally>,
     links: LinkObservations,
     events: u64,
@@ -145,11 +156,14 @@ pub struct InputTally {
 }
 
 impl InputTally {
-    /// An empty tally for an input of `product`; `redact` scrubs secrets from what it keeps.
-    pub fn new(product: Option<Product>, redact: bool) -> Self {
+    /// An empty tally for an input of `product` whose times without an offset are in
+    /// `zone`; `redact` scrubs secrets from what it keeps.
+    pub fn new(product: Option<Product>, redact: bool, zone: &TimeZone) -> Self {
         InputTally {
             product,
             redact,
+            zone: zone.clone(),
+            markers: MarkerSet::default(),
             rules: BTreeMap::new(),
             links: LinkObservations::default(),
             events: 0,
@@ -167,10 +181,31 @@ impl InputTally {
         self.left_out_undated += 1;
     }
 
-    /// Observes one event.
+    /// Observes one event. An event of a lifecycle marker rule is a marker, not an event:
+    /// kept (bounded) when it has a time of its own, else dropped.
     pub fn observe(&mut self, catalog: &Catalog, e: &Observation) {
+        let rule = catalog.rule(e.rule);
+        if let Some(kind) = rule.marker {
+            if let (Some(t), false) = (e.time, e.dated_by_mtime) {
+                self.markers.add(MarkerRecord::new(
+                    t.resolved(&self.zone),
+                    e.line,
+                    &rule.id,
+                    kind,
+                    &e.fields,
+                ));
+            }
+            return;
+        }
         self.events += 1;
         let t = self.rules.entry(e.rule).or_default();
+        if let Some(time) = e.time {
+            t.timed += 1;
+            t.buckets.add(
+                timeline::epoch_millis(&time.resolved(&self.zone)).div_euclid(1000),
+                1,
+            );
+        }
         t.count += 1;
         if e.time.is_none() || e.dated_by_mtime {
             t.undated += 1;
@@ -214,6 +249,10 @@ impl InputTally {
     pub fn append(&mut self, later: InputTally, shift: u64) {
         self.events += later.events;
         self.left_out_undated += later.left_out_undated;
+        self.markers.merge(later.markers.map(|mut m| {
+            m.line = m.line.saturating_add(shift);
+            m
+        }));
         for (r, t) in later.rules {
             match self.rules.get_mut(&r) {
                 Some(mine) => mine.append(t, shift),
@@ -320,6 +359,12 @@ pub struct Tallies {
     read: usize,
     /// Events left out for having no time while a time window was asked for.
     left_out_undated: u64,
+    /// Timeline lanes per (node, product, rule id).
+    #[serde(with = "super::bounded::entries")]
+    timeline: BTreeMap<(Option<String>, Option<Product>, String), LaneTally>,
+    /// Lifecycle markers per (node, product).
+    #[serde(with = "super::bounded::entries")]
+    markers: BTreeMap<(Option<String>, Option<Product>), MarkerSet>,
 }
 
 impl Tallies {
@@ -370,6 +415,22 @@ impl Tallies {
         self.warnings.extend(other.warnings);
         self.read += other.read;
         self.left_out_undated += other.left_out_undated;
+        for (key, lane) in other.timeline {
+            match self.timeline.get_mut(&key) {
+                Some(mine) => mine.merge(lane),
+                None => {
+                    self.timeline.insert(key, lane);
+                }
+            }
+        }
+        for (key, set) in other.markers {
+            match self.markers.get_mut(&key) {
+                Some(mine) => mine.merge(set),
+                None => {
+                    self.markers.insert(key, set);
+                }
+            }
+        }
     }
 
     /// How many inputs were read (not skipped).
@@ -400,6 +461,23 @@ impl Tallies {
         }
         if !self.links.is_within_caps() {
             return Err("link observations hold more than a scan keeps".into());
+        }
+        for ((_, _, rule), lane) in &self.timeline {
+            if catalog.find(rule).is_none() {
+                return Err(format!("timeline of unknown rule `{rule}`"));
+            }
+            if !lane.buckets.is_valid() {
+                return Err(format!(
+                    "timeline of `{rule}` holds buckets a scan does not make"
+                ));
+            }
+        }
+        for set in self.markers.values() {
+            if !set.is_valid(|r| catalog.find(r).is_some()) {
+                return Err(
+                    "lifecycle markers hold more than a scan keeps, or an unknown rule".into(),
+                );
+            }
         }
         Ok(())
     }
@@ -472,6 +550,17 @@ impl<'c> ReportBuilder<'c> {
             links: tally.links,
             ..Tallies::default()
         };
+        let place = (input.node.map(str::to_string), input.product);
+        if !tally.markers.is_empty() {
+            let path = input.path.to_string();
+            one.markers.insert(
+                place.clone(),
+                tally.markers.map(|mut m| {
+                    m.path.clone_from(&path);
+                    m
+                }),
+            );
+        }
         one.sources.push(SourceReport {
             path: input.path.to_string(),
             product: input.product,
@@ -501,6 +590,17 @@ impl<'c> ReportBuilder<'c> {
                 .entry(rule.id.clone())
                 .or_default() += to_usize(t.count);
             *one.by_severity.entry(rule.severity).or_default() += to_usize(t.count);
+            if t.timed > 0 {
+                one.timeline.insert(
+                    (place.0.clone(), place.1, rule.id.clone()),
+                    LaneTally {
+                        events: t.timed,
+                        first: resolve(t.first),
+                        last: resolve(t.last),
+                        buckets: t.buckets,
+                    },
+                );
+            }
             let f = FindingTally {
                 count: t.count,
                 undated: t.undated,
@@ -570,9 +670,29 @@ impl<'c> ReportBuilder<'c> {
             by_severity: t.by_severity,
             highest_severity: findings.iter().map(|f| f.severity).max(),
         };
+        let timeline = t
+            .timeline
+            .into_iter()
+            .filter(|((_, _, rule), _)| catalog.find(rule).is_some())
+            .filter_map(|(key, lane)| timeline::lane(key, lane))
+            .collect();
+        let mut markers = Vec::new();
+        let mut markers_left_out = 0;
+        for ((node, product), set) in t.markers {
+            let (records, left_out) = set.into_sorted();
+            markers_left_out += to_usize(left_out);
+            markers.extend(timeline::node_markers(node, product, records, |id| {
+                catalog
+                    .find(id)
+                    .map_or_else(|| id.to_string(), |r| catalog.rule(r).title.clone())
+            }));
+        }
         Report {
             meta,
             summary,
+            timeline,
+            markers,
+            markers_left_out,
             findings,
             sources,
             links: t.links.pairs(),
@@ -691,6 +811,79 @@ mod tests {
         assert!(path_order("a/b.log", "a-x/c.log").is_lt());
         assert!(path_order("x.zip!a/b.log", "x.zip!b.log").is_lt());
         assert!(path_order("a/b.log", "a/b.log").is_eq());
+    }
+
+    #[test]
+    fn markers_are_not_events_and_lanes_are_per_node() {
+        use crate::report::partial::ReportMeta;
+        let (catalog, errors) = crate::rules::load_catalog(&[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let marker = catalog.find("lifecycle-tomcat-started").unwrap();
+        let failure = catalog.find("network-connection-refused").unwrap();
+        let zone = TimeZone::UTC;
+        let obs = |line, at: &str, rule| Observation {
+            line,
+            time: LogTime::parse(at),
+            rule,
+            also: vec![],
+            fields: BTreeMap::new(),
+            evidence: "x".into(),
+            text: None,
+            dated_by_mtime: false,
+        };
+        let mut b = ReportBuilder::new(&catalog, GroupBy::Cause);
+        for (path, node, first) in [
+            ("b.log", "n2", "2024-03-05T12:30:00"),
+            ("a.log", "n1", "2024-03-05T10:05:00"),
+        ] {
+            let mut t = InputTally::new(Some(Product::Jira), true, &zone);
+            t.observe(&catalog, &obs(1, "2024-03-05T10:00:00", marker));
+            t.observe(&catalog, &obs(2, first, failure));
+            t.observe(&catalog, &obs(3, "2024-03-05T13:00:00", failure));
+            // A marker without a time cannot be placed: dropped.
+            t.observe(&catalog, &obs(4, "not a time", marker));
+            let info = InputInfo {
+                path,
+                product: Some(Product::Jira),
+                node: Some(node),
+                role: None,
+                zone: &zone,
+            };
+            b.add_input(&info, InputStats::default(), t);
+        }
+        let meta = ReportMeta::new(
+            &catalog,
+            jiff::Timestamp::from_second(0).unwrap(),
+            &zone,
+            (None, None),
+            super::super::Undated::LeftOut,
+        );
+        let r = b.finish(meta);
+        assert_eq!(r.summary.events, 4, "markers are not events");
+        assert_eq!(r.findings.len(), 1);
+        assert_eq!(r.markers.len(), 2);
+        assert_eq!(r.markers[0].node.as_deref(), Some("n1"));
+        assert_eq!(r.markers[0].path, "a.log");
+        assert_eq!(r.timeline.len(), 2);
+        let n1 = &r.timeline[0];
+        assert_eq!(n1.node.as_deref(), Some("n1"));
+        assert_eq!(n1.first.to_string(), "2024-03-05T10:05:00.000+00:00");
+        assert_eq!(
+            r.timeline[1].first.to_string(),
+            "2024-03-05T12:30:00.000+00:00"
+        );
+        let buckets: Vec<(String, usize)> = n1
+            .buckets
+            .iter()
+            .map(|b| (b.start.to_string(), b.events))
+            .collect();
+        assert_eq!(
+            buckets,
+            [
+                ("2024-03-05T10:00:00.000+00:00".to_string(), 1),
+                ("2024-03-05T13:00:00.000+00:00".to_string(), 1)
+            ]
+        );
     }
 
     #[test]

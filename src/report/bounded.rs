@@ -85,6 +85,11 @@ impl<K: Ord, V> BoundedMap<K, V> {
     pub fn is_within_cap(&self) -> bool {
         self.cap >= 1 && self.map.len() <= self.cap
     }
+
+    /// The most keys the map keeps.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
 }
 
 /// Serde form of a `BTreeMap` as a list of `[key, value]` pairs, for keys that are not

@@ -13,6 +13,7 @@ pub mod redact;
 pub mod render;
 pub mod sanitize;
 pub mod skew;
+pub mod timeline;
 
 use crate::model::{LogTime, Product, Role, Severity};
 use crate::warning::Warning;
@@ -85,6 +86,14 @@ pub struct Report {
     pub sources: Vec<SourceReport>,
     /// Links whose two ends both left evidence in the scanned logs.
     pub links: Vec<pairing::LinkPair>,
+    /// Causes over time: per cause and node (or product where the node is unknown), the
+    /// first and last event, and event counts per time bucket.
+    pub timeline: Vec<timeline::TimelineLane>,
+    /// Restarts and upgrades per node (from lifecycle marker rules; never findings), in time
+    /// order per node: the first and last [`timeline::MAX_MARKERS`] of each node.
+    pub markers: Vec<timeline::Marker>,
+    /// Markers not listed because a node had more than the report keeps.
+    pub markers_left_out: usize,
     /// Events per node and cause (`node × cause`), nodes sorted by name; inputs without a
     /// node are counted under `-`. Empty when no input has a node.
     pub node_summary: Vec<NodeCauses>,

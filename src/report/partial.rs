@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 /// The `format` of a partial report file.
 pub const PARTIAL_FORMAT: &str = "linkdoctor-partial-report";
 /// Raised whenever what a partial report holds changes.
-pub const PARTIAL_FORMAT_VERSION: u32 = 1;
+pub const PARTIAL_FORMAT_VERSION: u32 = 2;
 
 /// The header of every JSON and NDJSON report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +99,7 @@ pub fn catalog_version(catalog: &Catalog) -> String {
         put(r.category.name());
         put(r.severity.name());
         put(&r.priority.to_string());
+        put(r.marker.map_or("", |m| m.name()));
         for p in &r.products {
             put(p.name());
         }
@@ -271,7 +272,7 @@ mod tests {
     fn tallies(catalog: &Catalog, inputs: &[(&str, u64)], zone: &TimeZone) -> Tallies {
         let mut b = ReportBuilder::new(catalog, GroupBy::Cause);
         for (path, events) in inputs {
-            let mut t = InputTally::new(Some(Product::Jira), true);
+            let mut t = InputTally::new(Some(Product::Jira), true, zone);
             for line in 1..=*events {
                 t.observe(
                     catalog,

@@ -3,7 +3,7 @@
 //! specific rule wins; the other matching rules are kept as "also matched").
 
 use super::load::{LoadedFile, RuleError};
-use super::schema::{Category, ExampleSpec, Located, RuleSpec};
+use super::schema::{Category, ExampleSpec, Located, MarkerKind, RuleSpec};
 use crate::model::{Product, Severity};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
@@ -24,6 +24,8 @@ pub struct Rule {
     pub severity: Severity,
     pub products: Vec<Product>,
     pub priority: i32,
+    /// A lifecycle marker rule: its events are restarts or upgrades, never findings.
+    pub marker: Option<MarkerKind>,
     pub literals: Vec<String>,
     pub regex: Option<Regex>,
     pub unless: Option<Regex>,
@@ -200,8 +202,13 @@ impl Catalog {
         if hits.is_empty() {
             return None;
         }
-        // Most specific first: explicit priority, then the deepest match (a later
+        // A failure always wins over a lifecycle marker, and a failure keeps no marker among
+        // its "also matched" (a marker only marks events no failure rule explains). Then the
+        // most specific first: explicit priority, then the deepest match (a later
         // `Caused by:` is closer to the root cause), then the longer match, then the id.
+        if hits.iter().any(|(r, _)| self.rules[*r].marker.is_none()) {
+            hits.retain(|(r, _)| self.rules[*r].marker.is_none());
+        }
         hits.sort_by(|(a, sa), (b, sb)| {
             let (ra, rb) = (&self.rules[*a], &self.rules[*b]);
             rb.priority
@@ -317,7 +324,14 @@ fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleErro
             ));
         }
     }
-    if spec.remediation.is_empty() {
+    let is_lifecycle = spec.category == Category::Lifecycle;
+    if spec.marker.is_some() != is_lifecycle {
+        return Err(id_error(
+            "marker",
+            "a lifecycle marker rule has both `category: lifecycle` and `marker: restart|upgrade`; other rules have neither".into(),
+        ));
+    }
+    if spec.marker.is_none() && spec.remediation.is_empty() {
         return Err(id_error(
             "remediation",
             "at least one remediation step is required".into(),
@@ -359,6 +373,7 @@ fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleErro
         severity: spec.severity,
         products: spec.products,
         priority: spec.priority,
+        marker: spec.marker,
         literals: spec.matcher.literals.into_iter().map(|l| l.value).collect(),
         regex,
         unless,

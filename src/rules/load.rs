@@ -21,6 +21,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../rules/applinks.yaml"),
     ),
     ("rules/auth.yaml", include_str!("../../rules/auth.yaml")),
+    (
+        "rules/lifecycle.yaml",
+        include_str!("../../rules/lifecycle.yaml"),
+    ),
 ];
 
 /// Largest user rule file accepted.

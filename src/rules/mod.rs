@@ -45,6 +45,7 @@ pub fn test_rule(id: &str, literal: &str) -> Rule {
         severity: crate::model::Severity::Error,
         products: vec![],
         priority: 0,
+        marker: None,
         literals: vec![literal.to_string()],
         regex: None,
         unless: None,

@@ -26,6 +26,8 @@ pub enum Category {
     Network,
     Applinks,
     Auth,
+    /// Restarts and upgrades: marker rules (see [`MarkerKind`]), never failures.
+    Lifecycle,
 }
 
 impl Category {
@@ -36,6 +38,30 @@ impl Category {
             Category::Network => "network",
             Category::Applinks => "applinks",
             Category::Auth => "auth",
+            Category::Lifecycle => "lifecycle",
+        }
+    }
+}
+
+/// What a lifecycle marker rule marks. A rule with `marker:` is never a finding: its events
+/// are placed on the report's timeline as restarts or upgrades of the node that logged them,
+/// so the reader sees whether a failure began with one.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum MarkerKind {
+    /// The application or its Tomcat (re)started.
+    Restart,
+    /// The application was upgraded (upgrade tasks ran, or the version changed).
+    Upgrade,
+}
+
+impl MarkerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            MarkerKind::Restart => "restart",
+            MarkerKind::Upgrade => "upgrade",
         }
     }
 }
@@ -55,13 +81,19 @@ pub struct RuleSpec {
     /// Higher wins when several rules match one event. Default 0.
     #[serde(default)]
     pub priority: i32,
+    /// Makes the rule a lifecycle marker (category `lifecycle`): its events mark a restart or
+    /// an upgrade on the timeline and are never counted as failures.
+    #[serde(default)]
+    pub marker: Option<MarkerKind>,
     #[serde(rename = "match")]
     pub matcher: MatchSpec,
     /// Extra named values to pull out of a matching event: name -> regex with one capture group.
     #[serde(default)]
     pub extract: BTreeMap<String, Located>,
     pub cause: String,
-    /// Ordered steps; each cites the document (by title) and the checklist item or section it comes from.
+    /// Ordered steps; each cites the document (by title) and the checklist item or section it
+    /// comes from. Marker rules have none.
+    #[serde(default)]
     pub remediation: Vec<String>,
     #[serde(default)]
     pub references: Vec<String>,

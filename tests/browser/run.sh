@@ -5,7 +5,8 @@
 #    <iframe>, <object>, <embed>, `src=`, CSS `url(` or `@import`; every `href` is on an <a>
 #    and points inside the page (#...) or to an https:// document.
 #  - in the browser (--dump-dom): one <section class="finding"> per finding of the JSON
-#    report, each rule id present; Chromium's console shows no script error, no CSP refusal
+#    report, each rule id present (lifecycle marker rules too, on the timeline's ticks);
+#    timeline lanes, and restart/upgrade ticks when the JSON report has markers; Chromium's console shows no script error, no CSP refusal
 #    and no failed load (requests are also routed to a dead proxy, so any would fail loudly).
 #  - a negative control: the same checks run on a copy with an external image must fail.
 #  - a screenshot is kept as the test artefact: target/html-report.png.
@@ -72,6 +73,15 @@ browser_checks() {
     for rule in $(grep -o '"rule": "[^"]*"' "$out/report.json" | sed 's/.*: "//; s/"$//' | sort -u); do
         grep -q "$rule" "$dom" || { echo "rule $rule missing from the page"; return 1; }
     done
+    # Every restart and upgrade of the JSON report is on the timeline (a tick per marker,
+    # or per cluster of markers a few pixels apart, each naming its rules).
+    local markers ticks
+    markers=$(grep -c '"kind": "\(restart\|upgrade\)"' "$out/report.json" || true)
+    ticks=$(grep -o '<g class="marker \(restart\|upgrade\)" data-rules="lifecycle-[a-z-]*' "$dom" | wc -l)
+    if [ "$markers" -gt 0 ] && [ "$ticks" -eq 0 ]; then
+        echo "$markers restarts or upgrades in the JSON report, none on the timeline"; return 1
+    fi
+    grep -q '<g class="lane" data-rule=' "$dom" || { echo "no cause lane on the timeline"; return 1; }
     if grep -Ei 'Uncaught|Refused to|violates the following Content Security Policy|Failed to load resource|net::ERR_' "$log"; then
         echo "console errors or requests"; return 1
     fi

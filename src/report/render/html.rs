@@ -42,6 +42,8 @@ details>summary{cursor:pointer;color:var(--muted)}
 svg.timeline{width:100%;height:auto;border:1px solid var(--line);border-radius:3px;background:#fff}
 svg text{font:11px sans-serif;fill:#172b4d}
 .legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
+.legend svg.key{width:10px;height:14px;margin-right:4px;vertical-align:middle}
+svg text.mk{font-size:9px;fill:#172b4d;paint-order:stroke;stroke:#fff;stroke-width:3px}
 a{color:#0c66e4}
 ";
 

@@ -13,6 +13,45 @@ fn cell(s: &str) -> String {
     clean(&s.replace('|', "\\|").replace('\n', " ")).into_owned()
 }
 
+/// Markers listed in Markdown (the JSON report lists every marker kept).
+const MAX_LISTED_MARKERS: usize = 20;
+
+/// The restarts and upgrades the logs show, one line each (the HTML timeline draws them).
+fn restarts(o: &mut String, r: &Report) {
+    let _ = writeln!(o, "## Restarts and upgrades\n");
+    for m in r.markers.iter().take(MAX_LISTED_MARKERS) {
+        let place = m
+            .node
+            .as_deref()
+            .or(m.product.map(|p| p.name()))
+            .unwrap_or("-");
+        let version = match (m.fields.get("previous_version"), m.fields.get("version")) {
+            (Some(p), Some(v)) => format!(", {} to {}", cell(p), cell(v)),
+            (None, Some(v)) => format!(", version {}", cell(v)),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            o,
+            "- {} {} at {}: {}{version} (`{}:{}`)",
+            cell(place),
+            if m.kind == crate::rules::schema::MarkerKind::Upgrade {
+                "upgraded"
+            } else {
+                "restarted"
+            },
+            m.time,
+            cell(&m.title),
+            cell(&m.path),
+            m.line
+        );
+    }
+    let more = r.markers.len().saturating_sub(MAX_LISTED_MARKERS) + r.markers_left_out;
+    if more > 0 {
+        let _ = writeln!(o, "- and {more} more");
+    }
+    let _ = writeln!(o);
+}
+
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let s = &r.summary;
@@ -48,6 +87,9 @@ pub fn render(r: &Report) -> String {
             );
         }
         let _ = writeln!(o);
+    }
+    if !r.findings.is_empty() && !r.markers.is_empty() {
+        restarts(&mut o, r);
     }
     if !r.node_summary.is_empty() {
         let _ = writeln!(o, "## Per node (node x cause)\n");
