@@ -26,6 +26,13 @@ pub enum Category {
     Network,
     Applinks,
     Auth,
+    /// HTTP answers from the remote (401, 403, 404, 407, 5xx) on link and REST calls.
+    Http,
+    /// Hung and broken connections: stuck threads on a socket read, resets, broken pipes.
+    Hung,
+    /// Neighbouring integrations: Crowd, LDAP / Active Directory, Synchrony, outbound
+    /// plugin calls (webhooks).
+    Integration,
 }
 
 impl Category {
@@ -36,6 +43,9 @@ impl Category {
             Category::Network => "network",
             Category::Applinks => "applinks",
             Category::Auth => "auth",
+            Category::Http => "http",
+            Category::Hung => "hung",
+            Category::Integration => "integration",
         }
     }
 }
