@@ -218,6 +218,18 @@ pub fn show(r: &Rule) -> String {
         r.priority,
         r.origin
     );
+    if r.catch_all || r.side != crate::rules::schema::RuleSide::Consumer {
+        let _ = writeln!(
+            o,
+            "  side: {}{}",
+            r.side.name(),
+            if r.catch_all {
+                "   catch-all (never wins over a specific rule)"
+            } else {
+                ""
+            }
+        );
+    }
     if !r.products.is_empty() {
         let p: Vec<&str> = r.products.iter().map(|p| p.name()).collect();
         let _ = writeln!(o, "  products: {}", p.join(", "));

@@ -189,6 +189,7 @@ impl scan::Sink for PartSink<'_> {
             rule: e.rule,
             also: e.also,
             fields: e.fields,
+            side: e.side,
             evidence: e.evidence,
             text: e.text,
         };

@@ -123,7 +123,7 @@ impl Outcome {
         if self.expected == BENIGN {
             self.got.is_empty()
         } else {
-            self.got.iter().any(|g| *g == self.expected)
+            self.got.contains(&self.expected)
         }
     }
 

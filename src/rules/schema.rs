@@ -50,6 +50,29 @@ impl Category {
     }
 }
 
+/// The `side` of a rule: which end of an application link writes its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSide {
+    /// The end that made the request (the default).
+    #[default]
+    Consumer,
+    /// The end that answered or refused it.
+    Provider,
+    /// Either end; `provider_if` decides per event.
+    Either,
+}
+
+impl RuleSide {
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleSide::Consumer => "consumer",
+            RuleSide::Provider => "provider",
+            RuleSide::Either => "either",
+        }
+    }
+}
+
 /// One rule as written in YAML.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,6 +88,19 @@ pub struct RuleSpec {
     /// Higher wins when several rules match one event. Default 0.
     #[serde(default)]
     pub priority: i32,
+    /// Which end of a link writes this rule's events (default `consumer`); with `either`,
+    /// `provider_if` tells the provider's lines apart.
+    #[serde(default)]
+    pub side: RuleSide,
+    /// A rule for a generic symptom (a handshake failed, a manifest could not be fetched, any
+    /// `oauth_problem`): it never wins over a rule that is not one, whatever the priorities,
+    /// so a specific cause deeper in the same event is the one reported.
+    #[serde(default)]
+    pub catch_all: bool,
+    /// With `side: either`: a regex that, when it matches the line carrying the rule's
+    /// match, marks the event as the provider's.
+    #[serde(default)]
+    pub provider_if: Option<Located>,
     #[serde(rename = "match")]
     pub matcher: MatchSpec,
     /// Extra named values to pull out of a matching event: name -> regex with one capture group.
