@@ -4,7 +4,7 @@
 //! it, which cause it is. The rule catalog compiles to this interface (`rules::Catalog`);
 //! the examples runner and the lint sit above both the catalog and the scanner.
 
-use crate::model::Product;
+use crate::model::{Product, Side};
 use std::collections::BTreeMap;
 
 /// Index of a cause (a rule) in the classifier that produced it.
@@ -19,6 +19,8 @@ pub struct Classification {
     pub also: Vec<CauseIndex>,
     /// Values extracted from the event (oauth_problem, url, host, ...).
     pub fields: BTreeMap<String, String>,
+    /// Which end of a link wrote the event (the winning rule's `side` metadata).
+    pub side: Side,
 }
 
 /// Finds candidate events in buffers and classifies them.

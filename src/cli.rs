@@ -430,6 +430,17 @@ pub enum RulesCommand {
     /// or that bypass the literal prefilter, equal-priority overlaps, weak literals. Exit 1 on
     /// errors.
     Lint(RulesArgs),
+    /// Score the catalog on a field corpus: a directory of YAML lists of real log events,
+    /// each with its `product` and the `rule` it should give (or `benign`), as in
+    /// tests/field/. Every event is scanned alone at its product's log path; prints recall
+    /// and precision per family and lists misses and false positives. Exit 1 on any.
+    Score {
+        /// The corpus directory (its *.yaml files).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        #[command(flatten)]
+        rules: RulesArgs,
+    },
 }
 
 #[derive(Debug, Args)]

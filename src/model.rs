@@ -86,6 +86,19 @@ impl fmt::Display for Product {
 }
 
 /// How bad a finding is. Ordered: `Info < Warning < Error < Critical`.
+/// Which end of an application link an event comes from: the consumer (the end that made
+/// the request) or the provider (the end that refused it). Decided per event from the
+/// winning rule's `side` metadata (rules/*.yaml), never from phrases in report code.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    #[default]
+    Consumer,
+    Provider,
+}
+
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]

@@ -1,4 +1,4 @@
-//! CLI tests of the rule catalog commands: `rules list|show|test|lint`, `explain`, and user
+//! CLI tests of the rule catalog commands: `rules list|show|test|lint|score`, `explain`, and user
 //! rule directories (`--rules DIR`): bad files are warnings naming file, line, column and
 //! field while the good files still load and fire, and a user rule overrides a built-in by id.
 
@@ -251,4 +251,46 @@ fn explain_oauth_value_rule_id_and_error_text() {
         .args(["explain", "completely unrelated words"])
         .assert()
         .code(2);
+}
+
+/// `rules score DIR`: the per-family table and exit 0 on the repository's field corpus; on a
+/// collection with a miss and a false positive, both are listed and the exit code is 1.
+#[test]
+fn rules_score_prints_families_and_fails_on_misses() {
+    let field = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/field");
+    let out = stdout_of(&["rules", "score", field.to_str().unwrap()]);
+    assert!(out.contains("recall") && out.contains("precision"), "{out}");
+    assert!(out.contains("0 misses, 0 false positives"), "{out}");
+    for line in out.lines() {
+        assert!(line.chars().count() <= 100, "too wide for a pipe: {line}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mine.yaml"),
+        "- id: x-1\n  product: jira\n  rule: ssl-untrusted-certificate\n  text: |\n    2024-03-05 10:00:00,000+0000 main INFO [x] all well\n\
+         - id: x-2\n  product: confluence\n  rule: benign\n  text: |\n    2024-03-05 14:41:47,937 ERROR [main] [x] download sun.security.validator.ValidatorException: PKIX path building failed: unable to find valid certification path to requested target\n\
+         - id: x-3\n  product: bamboo\n  rule: new:http/teapot\n  text: |\n    2024-03-05 10:00:00,000 INFO [main] [x] 418\n",
+    )
+    .unwrap();
+    let out = linkdoctor()
+        .args(["rules", "score"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("MISS  x-1 (jira): expected ssl-untrusted-certificate, got no finding"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FP    x-2 (confluence): expected benign, got ssl-untrusted-certificate"),
+        "{text}"
+    );
+    assert!(
+        text.contains("MISS  x-3 (bamboo): expected new:http/teapot"),
+        "{text}"
+    );
+    assert!(text.contains(" http "), "{text}");
 }

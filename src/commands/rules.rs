@@ -6,9 +6,12 @@
 use super::{catalog_with_warnings, exit, print_stdout, print_warnings, stdout_written};
 use crate::cli::{RulesArgs, RulesCommand};
 use crate::pipeline::Fatal;
+use crate::report::render::layout::Layout;
 use crate::report::render::new_table;
+use crate::report::render::table_for;
 use crate::report::sanitize;
 use crate::rulecheck::examples;
+use crate::rulecheck::field::{self, FamilyScore, Score};
 use crate::rulecheck::lint::{self, LintLevel};
 use crate::rules::schema::ExampleSpec;
 use crate::rules::{Catalog, Rule};
@@ -63,6 +66,27 @@ pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {
                 exit::FINDINGS
             })
         }
+        RulesCommand::Score { dir, rules } => {
+            let (catalog, load_errors) = catalog_with_warnings(&rules.rules);
+            print_warnings(&load_errors, false);
+            let (events, corpus_errors) = field::load_corpus(dir);
+            if events.is_empty() && !corpus_errors.is_empty() {
+                return Err(Fatal(format!(
+                    "cannot read the corpus: {}",
+                    sanitize::inline(&corpus_errors[0].to_string())
+                )));
+            }
+            let score = field::score(&catalog, &events);
+            let out = score_text(&score, &corpus_errors, Layout::detect());
+            stdout_written(print_stdout(&out))?;
+            Ok(
+                if score.clean() && corpus_errors.is_empty() && load_errors.is_empty() {
+                    exit::OK
+                } else {
+                    exit::FINDINGS
+                },
+            )
+        }
         RulesCommand::Lint(args) => {
             let findings = lint::lint(&args.rules);
             let mut out = String::new();
@@ -85,6 +109,68 @@ pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {
             })
         }
     }
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| format!("{:.0}%", v * 100.0))
+}
+
+fn score_row(name: &str, f: &FamilyScore) -> Vec<String> {
+    vec![
+        name.to_string(),
+        f.events.to_string(),
+        f.hits.to_string(),
+        f.misses.to_string(),
+        f.false_positives.to_string(),
+        percent(f.recall()),
+        percent(f.precision()),
+    ]
+}
+
+/// `rules score`: the per-family table (fitted to `layout` like the scan tables), then every
+/// miss and false positive, then a summary line.
+pub fn score_text(score: &Score, corpus_errors: &[field::CorpusError], layout: Layout) -> String {
+    let mut t = table_for(false, layout);
+    t.set_header([
+        "family",
+        "failures",
+        "hits",
+        "misses",
+        "false pos.",
+        "recall",
+        "precision",
+    ]);
+    for (name, f) in &score.families {
+        t.add_row(score_row(&sanitize::inline(name), f));
+    }
+    t.add_row(score_row("all", &score.total()));
+    let mut o = format!("{t}\n");
+    for e in corpus_errors {
+        let _ = writeln!(o, "ERROR {}", sanitize::inline(&e.to_string()));
+    }
+    for e in &score.errors {
+        let _ = writeln!(o, "ERROR {}", sanitize::inline(e));
+    }
+    for m in score.misses() {
+        let _ = writeln!(o, "MISS  {}", sanitize::inline(&m.to_string()));
+    }
+    for m in score.with_false_positives() {
+        if !m.miss() {
+            let _ = writeln!(o, "FP    {}", sanitize::inline(&m.to_string()));
+        }
+    }
+    let total = score.total();
+    let _ = writeln!(
+        o,
+        "{} events scored ({} failures, {} benign), {} reconstructed left out: {} misses, {} false positives",
+        score.outcomes.len(),
+        total.events,
+        score.benign,
+        score.skipped,
+        total.misses,
+        total.false_positives
+    );
+    o
 }
 
 fn load(args: &RulesArgs) -> Catalog {
@@ -132,6 +218,18 @@ pub fn show(r: &Rule) -> String {
         r.priority,
         r.origin
     );
+    if r.catch_all || r.side != crate::rules::schema::RuleSide::Consumer {
+        let _ = writeln!(
+            o,
+            "  side: {}{}",
+            r.side.name(),
+            if r.catch_all {
+                "   catch-all (never wins over a specific rule)"
+            } else {
+                ""
+            }
+        );
+    }
     if !r.products.is_empty() {
         let p: Vec<&str> = r.products.iter().map(|p| p.name()).collect();
         let _ = writeln!(o, "  products: {}", p.join(", "));

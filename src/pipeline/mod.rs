@@ -183,6 +183,7 @@ impl scan::Sink for PartSink<'_> {
                     rule: e.rule,
                     also: vec![],
                     fields: e.fields,
+                    side: e.side,
                     evidence: String::new(),
                     text: None,
                 },
@@ -211,6 +212,7 @@ impl scan::Sink for PartSink<'_> {
             rule: e.rule,
             also: e.also,
             fields: e.fields,
+            side: e.side,
             evidence: e.evidence,
             text: e.text,
         };

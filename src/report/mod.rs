@@ -54,6 +54,8 @@ pub struct Observation {
     /// Other rules that matched, most specific first.
     pub also: Vec<usize>,
     pub fields: BTreeMap<String, String>,
+    /// Which end of a link wrote the event (from the winning rule's metadata).
+    pub side: crate::model::Side,
     /// The line that carries the winning match (capped).
     pub evidence: String,
     /// The whole event, on the first event of each rule in an input (the sample).

@@ -16,7 +16,7 @@
 
 use super::bounded::{BoundedCounts, BoundedMap, count, merge_counts};
 use super::{Observation, extract_host_origin};
-use crate::model::Product;
+use crate::model::{Product, Side};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,11 +43,6 @@ pub struct LinkPair {
     pub provider: LinkSide,
     /// What comparing the two sides shows, in sentences.
     pub notes: Vec<String>,
-}
-
-fn is_provider_line(evidence: &str) -> bool {
-    evidence.contains("Problem encountered authenticating OAuth client")
-        || evidence.contains("Rejecting OAuth request")
 }
 
 /// Events counted by rule, with the URLs (scheme://host:port) they name.
@@ -113,7 +108,7 @@ impl LinkObservations {
         self.scanned.insert(here);
         let url = e.fields.get("url").and_then(|u| extract_host_origin(u));
         let host = e.fields.get("host");
-        if is_provider_line(&e.evidence) {
+        if e.side == Side::Provider {
             if let Some(h) = host
                 && let Some(owners) = self.own_hosts.entry(h.clone())
             {
@@ -259,6 +254,8 @@ fn notes(consumer: &LinkSide, provider: &LinkSide) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// An event of `url`; the provider's when its evidence is one of the provider lines of
+    /// the OAuth rules (as their `provider_if` metadata says).
     fn event(evidence: &str, url: &str) -> Observation {
         let mut fields = BTreeMap::new();
         fields.insert("url".to_string(), url.to_string());
@@ -272,6 +269,13 @@ mod tests {
             rule: 0,
             also: vec![],
             fields,
+            side: if evidence.contains("Rejecting OAuth request")
+                || evidence.contains("Problem encountered authenticating OAuth client")
+            {
+                Side::Provider
+            } else {
+                Side::Consumer
+            },
             evidence: evidence.into(),
             text: None,
             dated_by_mtime: false,

@@ -282,6 +282,7 @@ mod tests {
                         rule: line as usize % 3,
                         also: vec![],
                         fields: [("host".to_string(), format!("h{line}.example.com"))].into(),
+                        side: crate::model::Side::Consumer,
                         evidence: "x".into(),
                         text: Some(format!("event {line} of {path}")),
                         dated_by_mtime: false,

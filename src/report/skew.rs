@@ -38,13 +38,6 @@ pub struct SkewEstimate {
     pub samples: usize,
 }
 
-/// Does this line come from the provider (the end that refused the request)? Its log time
-/// then runs on the same clock as the window, so only its time zone can differ.
-fn is_provider_side(evidence: &str) -> bool {
-    evidence.contains("Rejecting OAuth request")
-        || evidence.contains("Problem encountered authenticating OAuth")
-}
-
 /// Per-event difference and its basis.
 fn event_skew(e: &Observation) -> Option<(i64, SkewBasis)> {
     let window = e.fields.get("oauth_acceptable_timestamps")?;
@@ -60,8 +53,9 @@ fn event_skew(e: &Observation) -> Option<(i64, SkewBasis)> {
     }
     let t = e.time?;
     match t.epoch_seconds(None) {
-        // The provider's own line: the window is centred on the very clock that wrote it.
-        Some(_) if is_provider_side(&e.evidence) => None,
+        // The provider's own line (the end that refused the request, per the rule's `side`
+        // metadata): the window is centred on the very clock that wrote it.
+        Some(_) if e.side == crate::model::Side::Provider => None,
         Some(s) => Some((s - provider, SkewBasis::LogTimeWithOffset)),
         None => t
             .epoch_seconds(Some(jiff::tz::Offset::UTC))
@@ -181,6 +175,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<BTreeMap<_, _>>(),
+            side: crate::model::Side::Consumer,
             evidence: String::new(),
             text: None,
             dated_by_mtime: false,
@@ -223,6 +218,7 @@ mod tests {
             "2024-01-01 00:00:00,000+0000 x",
         );
         a.evidence = "Rejecting OAuth request for url x due to invalid timestamp".into();
+        a.side = crate::model::Side::Provider;
         assert!(estimate([a].iter()).is_none());
     }
 

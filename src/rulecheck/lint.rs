@@ -22,6 +22,9 @@ pub const LINT_MIN_LITERAL_LEN: usize = 6;
 /// set is searched only in lines where a key occurs. The limit was 60 before the lifecycle
 /// marker rules, which share anchors where they can and add ten.)
 pub const MAX_DISTINCT_LITERALS: usize = 80;
+/// A gate key (see `rules::gate`) on more than this share of benign lines (per mille) makes
+/// the buffer search stop on ordinary lines: the literals it covers are made of common words.
+pub const MAX_GATE_KEY_PER_MILLE: usize = 50;
 /// A literal on more than this share of benign lines (per mille) is too common.
 pub const MAX_BENIGN_PER_MILLE: usize = 10;
 
@@ -230,6 +233,7 @@ pub fn lint_catalog(catalog: &Catalog) -> Vec<LintFinding> {
         out.extend(examples_produce_rule(catalog, r));
         out.extend(regex_against_examples(rule));
         out.extend(equal_priority_overlaps(catalog, r, &mut overlaps_seen));
+        out.extend(unmarked_catch_all(rule));
     }
     out.extend(literal_findings(catalog));
     out
@@ -337,6 +341,43 @@ fn regex_against_examples(rule: &Rule) -> Vec<LintFinding> {
 }
 
 /// `text` with every occurrence of every literal replaced by `#` characters.
+/// Exceptions that name a symptom, not a cause: the cause is in a `Caused by:` of the same
+/// event. A rule anchored only on them must be a catch-all (`catch_all: true`), or it would
+/// win over the specific cause below it.
+pub const SYMPTOM_LITERALS: &[&str] = &[
+    "SSLHandshakeException",
+    "SSLException",
+    "ResponseException",
+    "ManifestNotFoundException",
+    "OperationFailedException",
+    "CredentialsRequiredException",
+    "handshake_failure",
+    "Failed to retrieve manifest",
+    "oauth_problem",
+    "problem was:",
+];
+
+/// A rule whose every literal is a symptom (see [`SYMPTOM_LITERALS`]), with no regex to
+/// narrow it, but which is not marked `catch_all`: an error, since it would hide the
+/// specific cause.
+fn unmarked_catch_all(rule: &Rule) -> Vec<LintFinding> {
+    let symptom_only = !rule.literals.is_empty()
+        && rule.regex.is_none()
+        && rule
+            .literals
+            .iter()
+            .all(|l| SYMPTOM_LITERALS.contains(&l.as_str()));
+    if symptom_only && !rule.catch_all {
+        vec![finding(
+            LintLevel::Error,
+            rule,
+            "every literal names a symptom (an exception whose cause is in a `Caused by:`): mark the rule `catch_all: true` so a specific cause in the same event wins".to_string(),
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
 fn blank_literals(text: &str, literals: &[String]) -> String {
     let mut bytes = text.as_bytes().to_vec();
     for lit in literals {
@@ -448,16 +489,32 @@ fn literal_findings(catalog: &Catalog) -> Vec<LintFinding> {
             ));
         }
     }
-    if catalog.literals().len() > MAX_DISTINCT_LITERALS {
-        out.push(LintFinding {
-            level: LintLevel::Warning,
-            rule: "*".to_string(),
-            file: "catalog".to_string(),
-            message: format!(
-                "{} distinct literals feed the prefilter (more than {MAX_DISTINCT_LITERALS}); share anchors between rules and distinguish them by regex",
-                catalog.literals().len()
-            ),
-        });
+    // The literal count no longer matters (the gate searches a bounded set of 4-byte keys);
+    // what costs speed is a key that ordinary lines contain.
+    for key in catalog.gate_keys() {
+        let hits = benign_lines
+            .iter()
+            .filter(|l| l.contains(key.as_str()))
+            .count();
+        if !benign_lines.is_empty() && hits * 1000 > benign_lines.len() * MAX_GATE_KEY_PER_MILLE {
+            let lits: Vec<&str> = catalog
+                .literals()
+                .iter()
+                .filter(|l| l.contains(key.as_str()))
+                .map(String::as_str)
+                .take(3)
+                .collect();
+            out.push(LintFinding {
+                level: LintLevel::Warning,
+                rule: "*".to_string(),
+                file: "catalog".to_string(),
+                message: format!(
+                    "gate key '{key}' occurs on {hits} of {} benign lines: literals such as '{}' have no rarer 4 bytes; give them a rarer anchor",
+                    benign_lines.len(),
+                    lits.join("', '")
+                ),
+            });
+        }
     }
     out
 }
@@ -477,6 +534,16 @@ mod tests {
         format!(
             "  - id: {id}\n    title: t\n    category: network\n    severity: error\n    priority: {priority}\n    match: {{ literals: {literals}{regex} }}\n    cause: c\n    remediation: [r]\n    examples: {examples}\n"
         )
+    }
+
+    #[test]
+    fn a_symptom_only_rule_must_be_a_catch_all() {
+        let mut rule = crate::rules::test_rule("tls-generic", "SSLHandshakeException");
+        assert_eq!(unmarked_catch_all(&rule).len(), 1);
+        rule.catch_all = true;
+        assert!(unmarked_catch_all(&rule).is_empty());
+        let specific = crate::rules::test_rule("tls-pkix", "PKIX path");
+        assert!(unmarked_catch_all(&specific).is_empty());
     }
 
     #[test]

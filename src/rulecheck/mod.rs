@@ -3,4 +3,5 @@
 //! (the catalog) and `scan` (the engine), so neither depends on the other.
 
 pub mod examples;
+pub mod field;
 pub mod lint;

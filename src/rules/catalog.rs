@@ -3,8 +3,8 @@
 //! specific rule wins; the other matching rules are kept as "also matched").
 
 use super::load::{LoadedFile, RuleError};
-use super::schema::{Category, ExampleSpec, Located, MarkerKind, RuleSpec};
-use crate::model::{Product, Severity};
+use super::schema::{Category, ExampleSpec, Located, MarkerKind, RuleSide, RuleSpec};
+use crate::model::{Product, Severity, Side};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
 use std::collections::HashMap;
@@ -26,6 +26,12 @@ pub struct Rule {
     pub priority: i32,
     /// A lifecycle marker rule: its events are restarts or upgrades, never findings.
     pub marker: Option<MarkerKind>,
+    /// Never wins over a rule that is not a catch-all.
+    pub catch_all: bool,
+    /// Which end of a link writes this rule's events.
+    pub side: RuleSide,
+    /// With `side: either`: matches the provider's evidence lines.
+    pub provider_if: Option<Regex>,
     pub literals: Vec<String>,
     pub regex: Option<Regex>,
     pub unless: Option<Regex>,
@@ -46,6 +52,24 @@ impl Rule {
         match product {
             Some(p) => self.products.is_empty() || self.products.contains(&p),
             None => true,
+        }
+    }
+
+    /// Which end of a link wrote an event whose match lies at `at` in `text`: the rule's
+    /// `side`, and for `either`, `provider_if` tried on the line of the match.
+    pub fn side_at(&self, text: &str, at: usize) -> Side {
+        match self.side {
+            RuleSide::Consumer => Side::Consumer,
+            RuleSide::Provider => Side::Provider,
+            RuleSide::Either => {
+                let at = at.min(text.len());
+                let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+                match &self.provider_if {
+                    Some(re) if re.is_match(&text[start..end]) => Side::Provider,
+                    _ => Side::Consumer,
+                }
+            }
         }
     }
 
@@ -203,23 +227,26 @@ impl Catalog {
             return None;
         }
         // A failure always wins over a lifecycle marker, and a failure keeps no marker among
-        // its "also matched" (a marker only marks events no failure rule explains). Then the
-        // most specific first: explicit priority, then the deepest match (a later
-        // `Caused by:` is closer to the root cause), then the longer match, then the id.
+        // its "also matched" (a marker only marks events no failure rule explains).
         if hits.iter().any(|(r, _)| self.rules[*r].marker.is_none()) {
             hits.retain(|(r, _)| self.rules[*r].marker.is_none());
         }
+        // Most specific first: catch-all rules last, then explicit priority, then the deepest
+        // match (a later `Caused by:` is closer to the root cause), then the longer match,
+        // then the id.
         hits.sort_by(|(a, sa), (b, sb)| {
             let (ra, rb) = (&self.rules[*a], &self.rules[*b]);
-            rb.priority
-                .cmp(&ra.priority)
+            ra.catch_all
+                .cmp(&rb.catch_all)
+                .then(rb.priority.cmp(&ra.priority))
                 .then(sb.0.cmp(&sa.0))
                 .then((sb.1 - sb.0).cmp(&(sa.1 - sa.0)))
                 .then(ra.id.cmp(&rb.id))
         });
-        let winner = hits[0].0;
+        let (winner, (at, _)) = hits[0];
         let fields = super::extract::fields(&self.rules[winner], text);
         Some(Classification {
+            side: self.rules[winner].side_at(text, at),
             rule: winner,
             also: hits[1..].iter().map(|(r, _)| *r).collect(),
             fields,
@@ -353,6 +380,18 @@ fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleErro
         .as_ref()
         .map(|r| compile_regex(origin, r, field("match.unless"), ci))
         .transpose()?;
+    let provider_if = match (&spec.provider_if, spec.side) {
+        (Some(r), RuleSide::Either) => Some(compile_regex(origin, r, field("provider_if"), false)?),
+        (Some(r), _) => {
+            return Err(RuleError::at(
+                origin,
+                r,
+                field("provider_if"),
+                "provider_if only applies to rules with `side: either`",
+            ));
+        }
+        (None, _) => None,
+    };
     let mut extract = Vec::new();
     for (name, loc) in &spec.extract {
         let re = compile_regex(origin, loc, field(&format!("extract.{name}")), false)?;
@@ -374,6 +413,9 @@ fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleErro
         products: spec.products,
         priority: spec.priority,
         marker: spec.marker,
+        catch_all: spec.catch_all,
+        side: spec.side,
+        provider_if,
         literals: spec.matcher.literals.into_iter().map(|l| l.value).collect(),
         regex,
         unless,
@@ -394,6 +436,33 @@ mod tests {
 
     fn catalog(yaml: &str) -> (Catalog, Vec<RuleError>) {
         Catalog::compile(vec![parse_rule_file("t.yaml", yaml).unwrap()])
+    }
+
+    #[test]
+    fn a_catch_all_never_wins_over_a_specific_rule() {
+        let mut generic = crate::rules::test_rule("generic", "SSLHandshakeException");
+        generic.priority = 99;
+        generic.catch_all = true;
+        let specific = crate::rules::test_rule("specific", "PKIX path");
+        let c = Catalog::from_rules(vec![generic, specific]);
+        let text =
+            "ERROR x\nCaused by: javax.net.ssl.SSLHandshakeException: PKIX path building failed";
+        let class = c.classify(text, None).unwrap();
+        assert_eq!(c.rule(class.rule).id, "specific");
+        assert_eq!(class.also, vec![0]);
+    }
+
+    #[test]
+    fn side_comes_from_rule_metadata() {
+        let mut r = crate::rules::test_rule("either", "oauth_problem");
+        r.side = RuleSide::Either;
+        r.provider_if = Some(Regex::new("Rejecting OAuth request").unwrap());
+        let c = Catalog::from_rules(vec![r]);
+        let provider = "WARN Rejecting OAuth request: oauth_problem=timestamp_refused";
+        let consumer =
+            "WARN head\nRejecting OAuth request\nresponse oauth_problem=timestamp_refused";
+        assert_eq!(c.classify(provider, None).unwrap().side, Side::Provider);
+        assert_eq!(c.classify(consumer, None).unwrap().side, Side::Consumer);
     }
 
     const TWO_RULES: &str = r#"

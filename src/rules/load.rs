@@ -21,6 +21,12 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../rules/applinks.yaml"),
     ),
     ("rules/auth.yaml", include_str!("../../rules/auth.yaml")),
+    ("rules/http.yaml", include_str!("../../rules/http.yaml")),
+    ("rules/hung.yaml", include_str!("../../rules/hung.yaml")),
+    (
+        "rules/integration.yaml",
+        include_str!("../../rules/integration.yaml"),
+    ),
     (
         "rules/lifecycle.yaml",
         include_str!("../../rules/lifecycle.yaml"),

@@ -28,6 +28,13 @@ pub enum Category {
     Auth,
     /// Restarts and upgrades: marker rules (see [`MarkerKind`]), never failures.
     Lifecycle,
+    /// HTTP answers from the remote (401, 403, 404, 407, 5xx) on link and REST calls.
+    Http,
+    /// Hung and broken connections: stuck threads on a socket read, resets, broken pipes.
+    Hung,
+    /// Neighbouring integrations: Crowd, LDAP / Active Directory, Synchrony, outbound
+    /// plugin calls (webhooks).
+    Integration,
 }
 
 impl Category {
@@ -39,6 +46,9 @@ impl Category {
             Category::Applinks => "applinks",
             Category::Auth => "auth",
             Category::Lifecycle => "lifecycle",
+            Category::Http => "http",
+            Category::Hung => "hung",
+            Category::Integration => "integration",
         }
     }
 }
@@ -66,6 +76,29 @@ impl MarkerKind {
     }
 }
 
+/// The `side` of a rule: which end of an application link writes its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSide {
+    /// The end that made the request (the default).
+    #[default]
+    Consumer,
+    /// The end that answered or refused it.
+    Provider,
+    /// Either end; `provider_if` decides per event.
+    Either,
+}
+
+impl RuleSide {
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleSide::Consumer => "consumer",
+            RuleSide::Provider => "provider",
+            RuleSide::Either => "either",
+        }
+    }
+}
+
 /// One rule as written in YAML.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -85,6 +118,19 @@ pub struct RuleSpec {
     /// an upgrade on the timeline and are never counted as failures.
     #[serde(default)]
     pub marker: Option<MarkerKind>,
+    /// Which end of a link writes this rule's events (default `consumer`); with `either`,
+    /// `provider_if` tells the provider's lines apart.
+    #[serde(default)]
+    pub side: RuleSide,
+    /// A rule for a generic symptom (a handshake failed, a manifest could not be fetched, any
+    /// `oauth_problem`): it never wins over a rule that is not one, whatever the priorities,
+    /// so a specific cause deeper in the same event is the one reported.
+    #[serde(default)]
+    pub catch_all: bool,
+    /// With `side: either`: a regex that, when it matches the line carrying the rule's
+    /// match, marks the event as the provider's.
+    #[serde(default)]
+    pub provider_if: Option<Located>,
     #[serde(rename = "match")]
     pub matcher: MatchSpec,
     /// Extra named values to pull out of a matching event: name -> regex with one capture group.

@@ -47,8 +47,25 @@ pub fn is_continuation(line: &[u8]) -> bool {
                 || line.starts_with(b"Suppressed:")
                 || line.starts_with(b"... ")
                 || is_exception_line(line)
+                || is_unindented_frame(line)
         }
     }
+}
+
+/// `at com.example.Foo.bar(Foo.java:12)` without its leading tab: stack frames as web pages,
+/// mail and some log forwarders render them.
+fn is_unindented_frame(line: &[u8]) -> bool {
+    let Some(rest) = line.strip_prefix(b"at ") else {
+        return false;
+    };
+    let name_end = rest
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b"._$<>/".contains(&b)))
+        .unwrap_or(rest.len());
+    let name = &rest[..name_end];
+    name.contains(&b'.')
+        && name.first().is_some_and(u8::is_ascii_alphabetic)
+        && rest.get(name_end) == Some(&b'(')
 }
 
 /// `java.net.ConnectException: Connection refused` and friends: a dotted class name whose
@@ -154,6 +171,19 @@ Caused by: javax.net.ssl.SSLHandshakeException: PKIX path building failed\n\
         let ev = &TRACE[s..e];
         assert!(ev.starts_with("2024-01-01 10:00:01,000 ERROR"), "{ev}");
         assert!(ev.ends_with("(Z.java:2)"), "{ev}");
+    }
+
+    #[test]
+    fn unindented_frames_continue_the_event() {
+        let t = "2024-01-01 10:00:01,000 WARN [x] head\njava.lang.Throwable\nat java.net.SocketInputStream.socketRead0(Native Method)\nat sun.security.ssl.SSLSocketImpl.startHandshake(SSLSocketImpl.java:1413)\nat last sentence of a paragraph.\n";
+        let (s, e) = event_bounds(t.as_bytes(), 5, EventLimits::default());
+        assert!(
+            t[s..e].ends_with("(SSLSocketImpl.java:1413)"),
+            "{}",
+            &t[s..e]
+        );
+        assert!(!is_continuation(b"at noon (UTC) the job ran"));
+        assert!(!is_continuation(b"at last sentence of a paragraph."));
     }
 
     #[test]

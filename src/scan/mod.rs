@@ -90,6 +90,8 @@ pub struct Event {
     /// Other causes that matched, most specific first.
     pub also: Vec<CauseIndex>,
     pub fields: BTreeMap<String, String>,
+    /// Which end of a link wrote the event (from the winning rule's metadata).
+    pub side: crate::model::Side,
     /// The line that carries the winning match (capped), for evidence.
     pub evidence: String,
     /// The whole event text (capped by the event limits); kept only for the first event of
@@ -422,6 +424,7 @@ fn scan_region<C: Classifier>(
             rule: class.rule,
             also: class.also,
             fields: class.fields,
+            side: class.side,
             evidence,
             text: first_of_rule.then(|| text.into_owned()),
         });

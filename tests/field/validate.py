@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PRODUCTS = ["jira", "confluence", "bitbucket", "bamboo", "crowd", "fisheye"]
 FAMILIES = ["oauth", "ssl", "network", "http", "link-config", "hung", "integration", "benign"]
 REQUIRED = {"id", "product", "source", "family", "expect", "reconstructed", "text"}
-OPTIONAL = {"note"}
+OPTIONAL = {"note", "rule"}
 
 
 def fail(msg):
