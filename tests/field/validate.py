@@ -6,7 +6,11 @@ Needs PyYAML. Exits 1 on the first structural problem, naming file and entry.
 Checks: every file parses; every entry has exactly the known keys; ids are
 <product>-NNN, unique and in file order; product matches the file name; family is
 known; expect is "benign" exactly when family is benign; reconstructed is a bool;
-text is a non-empty string ending in a newline; no text appears twice.
+text is a non-empty string ending in a newline; no text appears twice;
+rule is "benign" exactly when family is benign, otherwise the id of a rule in
+rules/*.yaml or "new:<family>/<slug>" naming a proposed rule (family: one of the failure families).
+Usage also: validate.py [--sources] [--rules] [DIR] (DIR defaults to this folder;
+--rules prints how many events each rule id and proposed rule has).
 """
 import collections
 import os
@@ -18,8 +22,8 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 PRODUCTS = ["jira", "confluence", "bitbucket", "bamboo", "crowd", "fisheye"]
 FAMILIES = ["oauth", "ssl", "network", "http", "link-config", "hung", "integration", "benign"]
-REQUIRED = {"id", "product", "source", "family", "expect", "reconstructed", "text"}
-OPTIONAL = {"note", "rule"}
+REQUIRED = {"id", "product", "source", "family", "expect", "rule", "reconstructed", "text"}
+OPTIONAL = {"note"}
 
 
 def fail(msg):
@@ -27,7 +31,22 @@ def fail(msg):
     sys.exit(1)
 
 
+def catalog_ids():
+    ids = set()
+    rules_dir = os.path.join(HERE, "..", "..", "rules")
+    for name in sorted(os.listdir(rules_dir)):
+        if name.endswith(".yaml"):
+            with open(os.path.join(rules_dir, name), encoding="utf-8") as fh:
+                for rule in (yaml.safe_load(fh) or {}).get("rules", []):
+                    ids.add(rule["id"])
+    return ids
+
+
 def main():
+    known_rules = catalog_ids()
+    by_rule = collections.Counter()
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    folder = args[0] if args else HERE
     by_product = collections.Counter()
     by_family = collections.Counter()
     table = collections.Counter()
@@ -35,7 +54,7 @@ def main():
     sources = collections.Counter()
     seen_text = {}
     for product in PRODUCTS:
-        path = os.path.join(HERE, f"{product}.yaml")
+        path = os.path.join(folder, f"{product}.yaml")
         if not os.path.exists(path):
             fail(f"{path}: missing")
         with open(path, encoding="utf-8") as fh:
@@ -60,6 +79,18 @@ def main():
                 fail(f"{where}: unknown family {e['family']!r}")
             if (e["family"] == "benign") != (e["expect"] == "benign"):
                 fail(f"{where}: expect 'benign' if and only if family is benign")
+            rule = e["rule"]
+            if e["family"] == "benign":
+                if rule != "benign":
+                    fail(f"{where}: rule must be 'benign' for a benign entry")
+            elif rule.startswith("new:"):
+                if not re.match(r"^new:([a-z-]+)/[a-z0-9][a-z0-9-]*$", rule):
+                    fail(f"{where}: proposed rule {rule!r} is not new:<family>/<slug>")
+                if rule.split(":")[1].split("/")[0] not in FAMILIES[:-1]:
+                    fail(f"{where}: proposed rule {rule!r} does not start with a failure family")
+            elif rule not in known_rules:
+                fail(f"{where}: rule {rule!r} is neither a catalog rule id nor new:<family>/<slug>")
+            by_rule[rule] += 1
             if not isinstance(e["reconstructed"], bool):
                 fail(f"{where}: reconstructed must be true or false")
             text = e["text"]
@@ -85,6 +116,9 @@ def main():
         row = [str(table[(fam, p)]) for p in PRODUCTS]
         print(f"| {fam} | " + " | ".join(row) + f" | {by_family[fam]} |")
     print("| **total** | " + " | ".join(str(by_product[p]) for p in PRODUCTS) + f" | {total} |")
+    if "--rules" in sys.argv:
+        for rule, count in sorted(by_rule.items()):
+            print(f"- {rule} ({count})")
     if "--sources" in sys.argv:
         for src, count in sorted(sources.items()):
             print(f"- {src} ({count})")
