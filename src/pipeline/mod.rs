@@ -289,7 +289,8 @@ fn scan_range(
         }
     };
     if map && let Some(mapped) = source::mapped::map_range(&file, start, end) {
-        return scan::scan_slice(&mapped, ctx, catalog, settings, progress, sink);
+        let release = |upto| source::mapped::release_before(&mapped, upto);
+        return scan::scan_slice(&mapped, &release, ctx, catalog, settings, progress, sink);
     }
     if let Err(e) = file.seek(SeekFrom::Start(start)) {
         return unread(

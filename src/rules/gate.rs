@@ -61,6 +61,57 @@ fn byte_frequencies() -> [f64; 256] {
     counts.map(|c| c as f64 / total as f64)
 }
 
+/// A first-order Markov chain of the background's bytes: the floor of a key's frequency.
+/// Four-byte keys are too many for a small background to count them all, so a key the
+/// background lacks is priced by its byte pairs: `"lter"` (as in every `...Filter` class
+/// name) is made of pairs common in log text and stays expensive, while `"PKIX"` or `"sFil"`
+/// are cheap. Smoothed with a small pseudo-count, so unseen pairs stay possible.
+struct ByteChain {
+    first: [f64; 256],
+    /// `next[a][b]`: probability of byte `b` after byte `a`.
+    next: Vec<[f64; 256]>,
+}
+
+impl ByteChain {
+    const PSEUDO: f64 = 0.01;
+
+    fn new() -> Self {
+        let mut pairs = vec![[0u64; 256]; 256];
+        for text in BACKGROUND {
+            for w in text.as_bytes().windows(2) {
+                pairs[w[0] as usize][w[1] as usize] += 1;
+            }
+        }
+        let next = pairs
+            .iter()
+            .map(|row| {
+                let total: u64 = row.iter().sum();
+                let denom = total as f64 + Self::PSEUDO * 256.0;
+                let mut p = [0.0; 256];
+                for (b, &c) in row.iter().enumerate() {
+                    p[b] = (c as f64 + Self::PSEUDO) / denom;
+                }
+                p
+            })
+            .collect();
+        ByteChain {
+            first: byte_frequencies(),
+            next,
+        }
+    }
+
+    fn probability(&self, key: &[u8]) -> f64 {
+        let Some((&b0, _)) = key.split_first() else {
+            return 1.0;
+        };
+        let mut p = self.first[b0 as usize];
+        for w in key.windows(2) {
+            p *= self.next[w[0] as usize][w[1] as usize];
+        }
+        p
+    }
+}
+
 /// One candidate key: the literals it covers and what a hit costs.
 struct Candidate<'a> {
     key: &'a [u8],
@@ -97,12 +148,12 @@ fn candidates(literals: &[String]) -> Vec<Candidate<'_>> {
         }
     }
     let background_bytes = background_bytes.max(1) as f64;
-    let freq = byte_frequencies();
+    let chain = ByteChain::new();
     covers
         .into_iter()
         .zip(hits)
         .map(|((key, literals), n)| {
-            let by_bytes: f64 = key.iter().map(|&b| freq[b as usize]).product();
+            let by_bytes = chain.probability(key);
             Candidate {
                 key,
                 literals,
@@ -221,12 +272,22 @@ pub fn choose_keys(literals: &[String]) -> Vec<String> {
         return Vec::new();
     }
     let cands = candidates(literals);
-    let mut per_key = 0.0;
-    let mut chosen = cover(&cands, literals.len(), per_key);
-    // Fewer keys for a higher fixed cost, until the gate fits (or cannot shrink further).
-    while chosen.len() > MAX_GATE_KEYS && per_key < 1.0 {
-        per_key = if per_key == 0.0 { 1e-6 } else { per_key * 4.0 };
-        chosen = cover(&cands, literals.len(), per_key);
+    let mut chosen = cover(&cands, literals.len(), 0.0);
+    if chosen.len() > MAX_GATE_KEYS {
+        // The smallest fixed cost per key (to a factor of 1.1, searched on a log scale)
+        // whose cover fits: the more keys, the rarer each one can be.
+        let (mut fits, mut too_small) = (1.0f64, 1e-12f64);
+        let mut best = cover(&cands, literals.len(), fits);
+        while fits / too_small > 1.1 {
+            let mid = (fits * too_small).sqrt();
+            let c = cover(&cands, literals.len(), mid);
+            if c.len() <= MAX_GATE_KEYS {
+                (fits, best) = (mid, c);
+            } else {
+                too_small = mid;
+            }
+        }
+        chosen = best;
     }
     let mut keys: Vec<String> = chosen
         .into_iter()

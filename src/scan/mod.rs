@@ -166,8 +166,10 @@ pub fn scan_part<R: Read, C: Classifier>(
 
 /// Scans one part that is already in memory (a memory-mapped file): the same scan as
 /// [`scan_part`], event for event, without copying the bytes into a buffer first.
+/// `release(n)` is called as the scan moves on: the first `n` bytes will not be read again.
 pub fn scan_slice<C: Classifier>(
     data: &[u8],
+    release: &dyn Fn(usize),
     ctx: &PartContext,
     classifier: &C,
     settings: &ScanSettings,
@@ -178,6 +180,8 @@ pub fn scan_slice<C: Classifier>(
         data,
         start: 0,
         end: 0,
+        release,
+        released: 0,
     };
     scan_feed(&mut feed, ctx, classifier, settings, progress, sink)
 }
@@ -220,7 +224,13 @@ struct SliceFeed<'a> {
     data: &'a [u8],
     start: usize,
     end: usize,
+    /// Told every [`RELEASE_STEP`] bytes how far the scan has moved on.
+    release: &'a dyn Fn(usize),
+    released: usize,
 }
+
+/// How far a [`SliceFeed`] moves between two calls of its `release`.
+const RELEASE_STEP: usize = 8 * 1024 * 1024;
 
 impl Feed for SliceFeed<'_> {
     fn fill(&mut self, cap: usize) -> (u64, std::io::Result<bool>) {
@@ -238,6 +248,10 @@ impl Feed for SliceFeed<'_> {
     }
     fn consume(&mut self, n: usize) {
         self.start += n;
+        if self.start - self.released >= RELEASE_STEP {
+            (self.release)(self.start);
+            self.released = self.start;
+        }
     }
 }
 
@@ -563,7 +577,15 @@ mod tests {
             };
             let (mut read, mut mapped) = (Vec::new(), Vec::new());
             let a = scan_part(text.as_bytes(), &ctx, &cat, &settings, &|_| {}, &mut read);
-            let b = scan_slice(text.as_bytes(), &ctx, &cat, &settings, &|_| {}, &mut mapped);
+            let b = scan_slice(
+                text.as_bytes(),
+                &|_| {},
+                &ctx,
+                &cat,
+                &settings,
+                &|_| {},
+                &mut mapped,
+            );
             let key = |v: &Vec<Event>| {
                 v.iter()
                     .map(|e| (e.line, e.offset, e.rule, e.evidence.clone(), e.text.clone()))

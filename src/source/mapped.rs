@@ -51,6 +51,22 @@ pub fn map_range(file: &File, start: u64, end: u64) -> Option<Mmap> {
     Some(map)
 }
 
+/// Gives back the pages of `map` wholly before byte `upto` (already scanned), so the
+/// process's resident memory stays one buffer's worth however big the mapped range: the
+/// pages stay in the page cache, and touching them again would read them back from it.
+pub fn release_before(map: &Mmap, upto: usize) {
+    let page = 4096;
+    let len = upto.min(map.len()) / page * page;
+    if len == 0 {
+        return;
+    }
+    // SAFETY: MADV_DONTNEED on a private, read-only file mapping only drops this process's
+    // page-table entries: the bytes seen afterwards are the file's, as before; no reference
+    // into the range is used after this point by the scanner (it moved past it).
+    #[cfg(unix)]
+    let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, len) };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
