@@ -827,6 +827,7 @@ mod tests {
             rule,
             also: vec![],
             fields: BTreeMap::new(),
+            side: crate::model::Side::default(),
             evidence: "x".into(),
             text: None,
             dated_by_mtime: false,
