@@ -279,24 +279,22 @@ fn scan_range(
     progress: &(dyn Fn(u64) + Sync),
     sink: &mut dyn scan::Sink,
 ) -> PartStats {
+    let cannot_read = |e: io::Error| {
+        unread(
+            ctx.name,
+            format!("cannot read: {}", source::discover::describe_io(&e)),
+        )
+    };
     let mut file = match File::open(path) {
         Ok(f) => f,
-        Err(e) => {
-            return unread(
-                ctx.name,
-                format!("cannot read: {}", source::discover::describe_io(&e)),
-            );
-        }
+        Err(e) => return cannot_read(e),
     };
     if map && let Some(mapped) = source::mapped::map_range(&file, start, end) {
         let release = |upto| source::mapped::release_before(&mapped, upto);
         return scan::scan_slice(&mapped, &release, ctx, catalog, settings, progress, sink);
     }
     if let Err(e) = file.seek(SeekFrom::Start(start)) {
-        return unread(
-            ctx.name,
-            format!("cannot read: {}", source::discover::describe_io(&e)),
-        );
+        return cannot_read(e);
     }
     let mut stats = scan::scan_part(
         file.take(end - start),
