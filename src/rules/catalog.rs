@@ -1,5 +1,5 @@
-//! The compiled rule catalog: validation of parsed rules, the prefilter automaton built from
-//! every rule's anchor literals, and classification of one event to one cause (the most
+//! The compiled rule catalog: validation of parsed rules, the prefilter (the gate, see
+//! `gate`) built from every rule's anchor literals, and classification of one event to one cause (the most
 //! specific rule wins; the other matching rules are kept as "also matched").
 
 use super::load::{LoadedFile, RuleError};
@@ -105,8 +105,6 @@ pub struct Catalog {
     /// The buffer search (see `gate`): a few keys, whatever the catalog's size, that every
     /// literal contains.
     gate: super::gate::Gate,
-    /// Leftmost-first automaton over every literal, run only on lines where a key occurs.
-    prefilter: AhoCorasick,
     /// Standard automaton over the same literals, for finding every literal inside one event.
     event_literals: AhoCorasick,
 }
@@ -174,14 +172,12 @@ impl Catalog {
                     AhoCorasick::new(Vec::<String>::new()).expect("empty automaton")
                 })
         };
-        let prefilter = build(MatchKind::LeftmostFirst, &literals);
         let event_literals = build(MatchKind::Standard, &literals);
         Catalog {
             rules,
             literals,
             literal_rules,
             gate,
-            prefilter,
             event_literals,
         }
     }
@@ -255,17 +251,9 @@ impl Catalog {
 }
 
 impl crate::classify::Classifier for Catalog {
-    /// The leftmost literal at or after `from`: the gate finds the first literal really
-    /// there, and its line is searched for the leftmost literal (from `from` when `from` is
-    /// in that line), which is the leftmost of all.
+    /// The leftmost literal at or after `from` (see [`super::gate::Gate::find_literal`]).
     fn find_candidate(&self, haystack: &[u8], from: usize) -> Option<(usize, usize)> {
-        let found = self.gate.literal_at(haystack, from)?;
-        let line_start =
-            memchr::memrchr(b'\n', &haystack[from..found]).map_or(from, |i| from + i + 1);
-        let m = self
-            .prefilter
-            .find(aho_corasick::Input::new(haystack).span(line_start..haystack.len()))?;
-        Some((m.start(), m.end()))
+        self.gate.find_literal(haystack, from)
     }
 
     fn classify(&self, event: &str, product: Option<Product>) -> Option<Classification> {

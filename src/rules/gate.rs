@@ -19,10 +19,21 @@
 //! (ties: the smaller key). Each key also costs a fixed amount, raised step by step until
 //! at most [`MAX_GATE_KEYS`] keys are enough.
 //!
-//! A key hit is checked cheaply: only the literals that contain that key are compared, at
-//! the offsets where they contain it ([`Gate::literal_at`]). Only when one of them is really
-//! there is the line searched for the leftmost literal, so a key that also occurs in
-//! ordinary text costs a few byte comparisons per hit.
+//! The keys are searched with aho-corasick's packed searcher directly (Teddy, without the
+//! automaton around it: each key hit returns to the gate, so the lean call matters). A key
+//! hit is checked cheaply: only the literals that contain that key are compared, at the
+//! offsets where they contain it ([`Gate::find_literal`]). Only when one of them is really
+//! there is that one line searched for the leftmost literal, by a DFA of every literal
+//! without a prefilter, so a key that also occurs in ordinary text costs a few byte
+//! comparisons per hit.
+//!
+//! Why 48 keys and not 64 (measured 2026-12-02, `benches/`): with more than 32 patterns
+//! Teddy uses its "fat" form (16 buckets), and each bucket's 4-byte fingerprint is a union
+//! of nibble masks, so the false candidates Teddy must verify grow fast with the patterns
+//! per bucket. On the built-in catalog 64 keys were 25 % slower than 48, although each key
+//! was rarer; on three times the catalog 64 keys were 12 % faster than 48. A cost model of
+//! key frequency alone cannot see this, and the 3x catalog is still about 20 % slower than
+//! the built-in one (see the README's performance table).
 //!
 //! Exactness: a key is a substring of the literals it covers and a literal never spans a
 //! line, so the leftmost literal at or after a point lies in the line of the first key hit
@@ -203,14 +214,67 @@ fn cover(cands: &[Candidate], literals: usize, per_key: f64) -> Vec<usize> {
     chosen
 }
 
-/// The gate of a catalog: its keys, their automaton, and for each key the literals that
-/// contain it with the offsets where they do.
+/// The gate of a catalog: its keys, the SIMD searcher for them, for each key the literals
+/// that contain it with the offsets where they do, and the automaton of every literal that
+/// is run over a line where a literal was found.
 #[derive(Debug)]
 pub struct Gate {
     keys: Vec<String>,
-    automaton: AhoCorasick,
+    keys_search: KeySearch,
     /// Per key: (literal bytes, offset of the key in it).
     containing: Vec<Vec<(Box<[u8]>, usize)>>,
+    /// Every literal, leftmost-first, as a DFA without a prefilter: it only ever runs over
+    /// one line, where a prefilter's start-up costs more than it saves.
+    in_line: AhoCorasick,
+}
+
+/// The buffer search for the keys: Teddy when the CPU has it (through aho-corasick's
+/// packed searcher, which carries no automaton to fall back on), else an automaton.
+#[derive(Debug)]
+enum KeySearch {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+    Nothing,
+}
+
+impl KeySearch {
+    fn new(keys: &[String]) -> KeySearch {
+        if keys.is_empty() {
+            return KeySearch::Nothing;
+        }
+        let packed = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(keys)
+            .build();
+        if let Some(s) = packed {
+            return KeySearch::Packed(s);
+        }
+        match AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(keys)
+        {
+            Ok(ac) => KeySearch::Automaton(ac),
+            Err(_) => KeySearch::Nothing,
+        }
+    }
+
+    /// Start and key index of the first key hit in `haystack[at..]`.
+    fn find(&self, haystack: &[u8], at: usize) -> Option<(usize, usize)> {
+        let span = aho_corasick::Span {
+            start: at,
+            end: haystack.len(),
+        };
+        match self {
+            KeySearch::Packed(s) => s
+                .find_in(haystack, span)
+                .map(|m| (m.start(), m.pattern().as_usize())),
+            KeySearch::Automaton(ac) => ac
+                .find(aho_corasick::Input::new(haystack).span(span))
+                .map(|m| (m.start(), m.pattern().as_usize())),
+            KeySearch::Nothing => None,
+        }
+    }
 }
 
 impl Gate {
@@ -228,14 +292,22 @@ impl Gate {
                 v
             })
             .collect();
-        let automaton = AhoCorasick::builder()
+        let in_line = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
-            .build(&keys)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .prefilter(false)
+            .build(literals)
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(literals)
+            })
             .unwrap_or_else(|_| AhoCorasick::new(Vec::<String>::new()).expect("empty automaton"));
         Gate {
+            keys_search: KeySearch::new(&keys),
             keys,
-            automaton,
             containing,
+            in_line,
         }
     }
 
@@ -243,16 +315,28 @@ impl Gate {
         &self.keys
     }
 
-    /// The first key hit at or after `from` that is part of a literal starting at or after
-    /// `from`: the position of that literal.
-    pub fn literal_at(&self, haystack: &[u8], from: usize) -> Option<usize> {
+    /// The leftmost literal that starts at or after `from`: its start and end.
+    ///
+    /// A key hit is checked cheaply: only the literals that contain that key are compared,
+    /// at the offsets where they contain it. The first literal found this way lies in the
+    /// line of the leftmost one (every literal contains a key, and no literal spans a line),
+    /// so that line is then searched for every literal from `from` or the line's start.
+    pub fn find_literal(&self, haystack: &[u8], from: usize) -> Option<(usize, usize)> {
+        let found = self.first_literal_start(haystack, from)?;
+        let line_start = memchr::memrchr(b'\n', &haystack[from..found]).map_or(from, |i| from + i + 1);
+        let line_end = memchr::memchr(b'\n', &haystack[found..]).map_or(haystack.len(), |i| found + i);
+        let input = aho_corasick::Input::new(haystack).span(line_start..line_end);
+        let m = self.in_line.find(input)?;
+        Some((m.start(), m.end()))
+    }
+
+    /// The start of the first literal, found through a key hit, that starts at or after
+    /// `from`.
+    fn first_literal_start(&self, haystack: &[u8], from: usize) -> Option<usize> {
         let mut at = from;
         while at < haystack.len() {
-            let m = self
-                .automaton
-                .find(aho_corasick::Input::new(haystack).span(at..haystack.len()))?;
-            let key_at = m.start();
-            for (lit, offset) in &self.containing[m.pattern().as_usize()] {
+            let (key_at, key) = self.keys_search.find(haystack, at)?;
+            for (lit, offset) in &self.containing[key] {
                 let Some(start) = key_at.checked_sub(*offset) else {
                     continue;
                 };
@@ -384,19 +468,13 @@ mod tests {
             }
             let h = text.as_bytes();
             for from in 0..h.len() {
-                let want = full
-                    .find(aho_corasick::Input::new(h).span(from..h.len()))
-                    .map(|m| m.start());
-                let got = gate.literal_at(h, from);
-                // The gate finds a literal in the same line as the leftmost one, at or after it.
-                match (want, got) {
-                    (None, None) => {}
-                    (Some(w), Some(g)) => {
-                        assert!(g >= w, "{text:?} from {from}");
-                        assert!(!h[w..g].contains(&b'\n'), "{text:?} from {from}");
-                    }
-                    _ => panic!("{text:?} from {from}: {want:?} vs {got:?}"),
-                }
+                let want = full.find(aho_corasick::Input::new(h).span(from..h.len()));
+                let got = gate.find_literal(h, from);
+                assert_eq!(
+                    want.map(|m| (m.start(), m.end())),
+                    got,
+                    "{text:?} from {from}"
+                );
             }
         }
     }
