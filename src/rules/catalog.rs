@@ -3,7 +3,7 @@
 //! specific rule wins; the other matching rules are kept as "also matched").
 
 use super::load::{LoadedFile, RuleError};
-use super::schema::{Category, ExampleSpec, Located, MarkerKind, RuleSide, RuleSpec};
+use super::schema::{Category, ExampleSpec, Located, MarkerKind, RemoteKind, RuleSide, RuleSpec};
 use crate::model::{Product, Severity, Side};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
@@ -30,6 +30,9 @@ pub struct Rule {
     pub catch_all: bool,
     /// Which end of a link writes this rule's events.
     pub side: RuleSide,
+    /// What the remote end of this rule's events is (the rule's `remote:`, or its
+    /// category's default).
+    pub remote: RemoteKind,
     /// With `side: either`: matches the provider's evidence lines.
     pub provider_if: Option<Regex>,
     pub literals: Vec<String>,
@@ -358,6 +361,13 @@ fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleErro
             "a lifecycle marker rule has both `category: lifecycle` and `marker: restart|upgrade`; other rules have neither".into(),
         ));
     }
+    if spec.marker.is_some() && spec.remote.is_some_and(|k| k != RemoteKind::None) {
+        return Err(id_error(
+            "remote",
+            "a lifecycle marker rule has no remote end: leave `remote:` out (or `remote: none`)"
+                .into(),
+        ));
+    }
     if spec.marker.is_none() && spec.remediation.is_empty() {
         return Err(id_error(
             "remediation",
@@ -414,6 +424,9 @@ fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleErro
         priority: spec.priority,
         marker: spec.marker,
         catch_all: spec.catch_all,
+        remote: spec
+            .remote
+            .unwrap_or_else(|| RemoteKind::default_for(spec.category)),
         side: spec.side,
         provider_if,
         literals: spec.matcher.literals.into_iter().map(|l| l.value).collect(),

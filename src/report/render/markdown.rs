@@ -127,8 +127,19 @@ pub fn render(r: &Report) -> String {
             f.severity
         );
         let _ = writeln!(o, "**Cause.** {}\n", clean(&f.cause));
+        if let Some(context) = &f.context {
+            let _ = writeln!(o, "**Context.** {}\n", clean(context));
+        }
         for fact in &f.facts {
             let _ = writeln!(o, "**Finding.** {}\n", clean(fact));
+        }
+        if let Some(remotes) = &f.remotes {
+            let _ = writeln!(
+                o,
+                "**{}:** {}\n",
+                super::remote_label(remotes),
+                super::remote_ends(remotes, |e| format!("`{}`", cell(e)))
+            );
         }
         for (key, vals) in &f.values {
             let list: Vec<String> = vals

@@ -205,11 +205,30 @@ pub fn render(r: &Report, color: bool, layout: Layout) -> String {
             "{}",
             wrap(&clean(f.cause.trim()), prose, "    Cause: ", "      ")
         );
+        if let Some(context) = &f.context {
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(&clean(context), prose, "    Context: ", "      ")
+            );
+        }
         for fact in &f.facts {
             let _ = writeln!(
                 o,
                 "{}",
                 wrap(&clean(fact), prose, "    Finding: ", "      ")
+            );
+        }
+        if let Some(remotes) = &f.remotes {
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(
+                    &super::remote_ends(remotes, |e| clean(e).into_owned()),
+                    prose,
+                    &format!("    {}: ", super::remote_label(remotes)),
+                    "      "
+                )
             );
         }
         for (key, vals) in &f.values {
