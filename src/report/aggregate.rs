@@ -1187,7 +1187,7 @@ mod tests {
             .collect();
         assert_eq!(groups.len(), MAX_REMOTES + 2);
         assert!(groups.contains(&"-") && groups.contains(&"(other remote ends)"));
-        assert!(groups.contains(&"h000.example.com:443"));
+        assert!(groups.contains(&"h001.example.com:443"));
         // The first event keeps its whole text; other groups show their first matching line.
         let first = by_remote
             .as_array()

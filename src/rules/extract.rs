@@ -121,18 +121,27 @@ pub fn remote_end(own: &BTreeMap<&str, String>, text: &str) -> Option<(String, O
     if from_rule.is_some() {
         return from_rule;
     }
+    let urls = || {
+        REMOTE_URL
+            .find_iter(text)
+            .filter(|m| !REFERER.is_match(&text[..m.start()]))
+            .filter_map(|m| url_authority(m.as_str()))
+    };
     if let Some(c) = CONNECTION.captures(text) {
         for i in 1..=7 {
             if let Some(h) = c.name(&format!("h{i}")) {
-                let port = c.name(&format!("p{i}")).and_then(|p| port(p.as_str()));
-                return Some((h.as_str().to_ascii_lowercase(), port));
+                let host = h.as_str().to_ascii_lowercase();
+                // A form without the port (UnknownHostException): the port of a URL of the
+                // same host in the event, if one names it.
+                let port = c
+                    .name(&format!("p{i}"))
+                    .and_then(|p| port(p.as_str()))
+                    .or_else(|| urls().find(|(h, p)| *h == host && p.is_some())?.1);
+                return Some((host, port));
             }
         }
     }
-    REMOTE_URL
-        .find_iter(text)
-        .filter(|m| !REFERER.is_match(&text[..m.start()]))
-        .find_map(|m| url_authority(m.as_str()))
+    urls().next()
 }
 
 /// A port number as logged (1-65535).
@@ -228,6 +237,10 @@ mod tests {
             (
                 "Caused by: java.net.UnknownHostException: Stash.Example.com: Name or service not known",
                 at("stash.example.com", None),
+            ),
+            (
+                "Unable to reach http://stash.example.com:7990/rest/x\nCaused by: java.net.UnknownHostException: stash.example.com",
+                at("stash.example.com", Some(7990)),
             ),
             (
                 "org.apache.http.conn.HttpHostConnectException: Connect to jira.example.com:443 [jira.example.com/10.0.0.5] failed: Connection refused",
