@@ -475,7 +475,9 @@ fn the_symptom_stays_visible_as_context() {
     assert_eq!(f["rule"], "ssl-untrusted-certificate");
     let symptoms = f["symptoms"].as_array().unwrap();
     assert!(
-        symptoms.iter().any(|s| s["rule"] == "ssl-handshake-failure"),
+        symptoms
+            .iter()
+            .any(|s| s["rule"] == "ssl-handshake-failure"),
         "{symptoms:?}"
     );
     let context = f["context"].as_str().unwrap();

@@ -301,15 +301,29 @@ fn shards_grouped_by_remote_merge_to_one_scan() {
                 .map(|i| {
                     let p = dir.path().join(format!("remote-{n}-{i}.json"));
                     scan_part(
-                        &[input, "--group-by", "remote", "--shard", &format!("{i}/{n}")],
+                        &[
+                            input,
+                            "--group-by",
+                            "remote",
+                            "--shard",
+                            &format!("{i}/{n}"),
+                        ],
                         &p,
                     );
                     p
                 })
                 .collect();
-            same(&one, &merge_json(&parts), &format!("{input} by remote in {n}"));
+            same(
+                &one,
+                &merge_json(&parts),
+                &format!("{input} by remote in {n}"),
+            );
             parts.reverse();
-            same(&one, &merge_json(&parts), &format!("{input} by remote, reversed"));
+            same(
+                &one,
+                &merge_json(&parts),
+                &format!("{input} by remote, reversed"),
+            );
         }
     }
 }

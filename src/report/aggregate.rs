@@ -23,9 +23,9 @@ use super::{
     AlsoMatched, FileHits, Finding, GroupBy, InputInfo, NodeCauses, Observation, RemoteCount,
     Remotes, Report, ReportMeta, Sample, SourceReport, Summary, Symptom, scrub, skew,
 };
-use crate::rules::schema::RemoteKind;
 use crate::model::{LogTime, Product, Severity};
 use crate::rules::Catalog;
+use crate::rules::schema::RemoteKind;
 use crate::warning::Warning;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};

@@ -466,6 +466,57 @@ mod tests {
     }
 
     #[test]
+    fn remote_kind_is_rule_metadata_with_category_defaults() {
+        let (builtin, errors) = crate::rules::load_catalog(&[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let kind = |id: &str| builtin.rule(builtin.find(id).unwrap()).remote;
+        for id in [
+            "integration-ldap-bind-rejected",
+            "integration-ldap-referral",
+            "integration-crowd-client-forbidden",
+            "integration-crowd-application-auth-failed",
+            "integration-directory-not-functional",
+            "integration-directory-sync-failed",
+        ] {
+            assert_eq!(kind(id), RemoteKind::Directory, "{id}");
+        }
+        assert_eq!(
+            kind("integration-webhook-post-failed"),
+            RemoteKind::Integration
+        );
+        assert_eq!(kind("ssl-untrusted-certificate"), RemoteKind::Applink);
+        assert_eq!(kind("lifecycle-tomcat-started"), RemoteKind::None);
+        // A marker names no remote end.
+        let yaml = r#"
+rules:
+  - id: started
+    title: Started
+    category: lifecycle
+    marker: restart
+    remote: applink
+    severity: info
+    match: { literals: ["Server startup in"] }
+    cause: c
+    examples: { match: [], no_match: [] }
+"#;
+        let (cat, errors) = catalog(yaml);
+        assert!(cat.rules().is_empty());
+        assert_eq!(
+            errors[0].field.as_deref(),
+            Some("rules[0].remote"),
+            "{errors:?}"
+        );
+        let err = parse_rule_file(
+            "t.yaml",
+            &yaml.replace("remote: applink", "remote: satellite"),
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("satellite"), "{err:?}");
+        assert_eq!(err.line, Some(7));
+    }
+
+    #[test]
     fn side_comes_from_rule_metadata() {
         let mut r = crate::rules::test_rule("either", "oauth_problem");
         r.side = RuleSide::Either;

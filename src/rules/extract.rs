@@ -58,7 +58,8 @@ static CONNECTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&forms.join("|")).expect("static regex")
 });
 static REMOTE_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:https?|ldaps?)://(?:\[[0-9a-f:.]+\])?[^\s"'<>()\[\]{},;|\\]*"#).expect("static regex")
+    Regex::new(r#"(?i)(?:https?|ldaps?)://(?:\[[0-9a-f:.]+\])?[^\s"'<>()\[\]{},;|\\]*"#)
+        .expect("static regex")
 });
 static REFERER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)referer[:=]\s*$").expect("static regex"));
@@ -274,7 +275,10 @@ mod tests {
                 "Crowd server URL https://admin:secret@crowd.example.com/crowd is not reachable",
                 at("crowd.example.com", None),
             ),
-            ("http://[2001:db8::1]:8090/rest", at("[2001:db8::1]", Some(8090))),
+            (
+                "http://[2001:db8::1]:8090/rest",
+                at("[2001:db8::1]", Some(8090)),
+            ),
             ("http://jira.example.com:99999/x", None),
         ];
         for (text, want) in cases {
