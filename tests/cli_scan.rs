@@ -456,6 +456,15 @@ fn group_by_remote_splits_findings_per_remote_end() {
         text.contains("Remote (application link): not named in the events"),
         "{text}"
     );
+    let md = linkdoctor()
+        .arg("scan")
+        .arg(d.path())
+        .args(["--group-by", "remote", "--quiet", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(md.contains("| Remote | Severity |"), "{md}");
+    assert!(md.contains("| `bamboo.example.com:8085` | error |"), "{md}");
     // Addresses stay whole; everything else fits.
     for line in text.lines().filter(|l| !l.contains("://")) {
         assert!(line.chars().count() <= 80, "wider than 80: {line}");
