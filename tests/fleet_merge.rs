@@ -296,6 +296,18 @@ fn shards_grouped_by_remote_merge_to_one_scan() {
                 .any(|f| f["group"] != "-"),
             "some finding names its remote end"
         );
+        if input != "sample-logs" {
+            // 90 remote ends over the fleet: the 64 smallest are groups, the rest one group.
+            let groups: Vec<&str> = v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["rule"] == "oauth-timestamp-refused")
+                .map(|f| f["group"].as_str().unwrap())
+                .collect();
+            assert_eq!(groups.len(), 65, "{groups:?}");
+            assert!(groups.contains(&"(other remote ends)"), "{groups:?}");
+        }
         for n in [2u32, 5] {
             let mut parts: Vec<PathBuf> = (0..n)
                 .map(|i| {

@@ -20,8 +20,9 @@ use super::pairing::LinkObservations;
 use super::skew::SkewObservations;
 use super::timeline::{self, Buckets, LaneTally, MarkerRecord, MarkerSet};
 use super::{
-    AlsoMatched, FileHits, Finding, GroupBy, InputInfo, NodeCauses, Observation, RemoteCount,
-    Remotes, Report, ReportMeta, Sample, SourceReport, Summary, Symptom, scrub, skew,
+    AlsoMatched, FileHits, Finding, GroupBy, InputInfo, NodeCauses, Observation, REMOTE_NOT_NAMED,
+    REMOTES_LEFT_OUT, RemoteCount, Remotes, Report, ReportMeta, Sample, SourceReport, Summary,
+    Symptom, scrub, skew,
 };
 use crate::model::{LogTime, Product, Severity};
 use crate::rules::Catalog;
@@ -472,6 +473,10 @@ pub struct Tallies {
     /// Node × cause rows; `-` for inputs without a node.
     nodes: BTreeMap<String, NodeCauses>,
     any_node: bool,
+    /// Findings are grouped per remote end (`--group-by remote`): at most [`MAX_REMOTES`]
+    /// named remote ends per rule are kept as groups (the smallest), the others' events are
+    /// counted in the group [`REMOTES_LEFT_OUT`].
+    by_remote: bool,
     /// Events per product and rule id (`-`: no product), for the metrics.
     products: BTreeMap<String, BTreeMap<String, usize>>,
     links: LinkObservations,
@@ -524,6 +529,7 @@ impl Tallies {
             }
         }
         self.any_node |= other.any_node;
+        self.by_remote |= other.by_remote;
         for (product, causes) in other.products {
             let mine = self.products.entry(product).or_default();
             for (r, n) in causes {
@@ -554,6 +560,43 @@ impl Tallies {
                 None => {
                     self.markers.insert(key, set);
                 }
+            }
+        }
+        if self.by_remote {
+            self.cap_remote_groups();
+        }
+    }
+
+    /// Keeps, per rule, the [`MAX_REMOTES`] smallest named remote ends as groups and moves
+    /// the others into the [`REMOTES_LEFT_OUT`] group. A remote end kept in the end is among
+    /// the smallest of every tally that saw it, so its group is complete whatever the order
+    /// tallies are merged in.
+    fn cap_remote_groups(&mut self) {
+        let mut named: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (group, rule) in self.findings.keys() {
+            if let Some(g) = group
+                && g != REMOTE_NOT_NAMED
+                && g != REMOTES_LEFT_OUT
+            {
+                named.entry(rule.as_str()).or_default().push(g.as_str());
+            }
+        }
+        let evict: Vec<(String, String)> = named
+            .into_iter()
+            .flat_map(|(rule, groups)| {
+                groups
+                    .into_iter()
+                    .skip(MAX_REMOTES)
+                    .map(move |g| (g.to_string(), rule.to_string()))
+            })
+            .collect();
+        for (group, rule) in evict {
+            if let Some(mut f) = self.findings.remove(&(Some(group), rule.clone())) {
+                f.remotes = BoundedMap::new(MAX_REMOTES);
+                self.findings
+                    .entry((Some(REMOTES_LEFT_OUT.to_string()), rule))
+                    .or_default()
+                    .merge(f);
             }
         }
     }
@@ -674,6 +717,7 @@ impl<'c> ReportBuilder<'c> {
             warnings: stats.warnings,
             left_out_undated: tally.left_out_undated,
             any_node: input.node.is_some(),
+            by_remote: self.group_by == GroupBy::Remote,
             links: tally.links,
             ..Tallies::default()
         };
@@ -921,6 +965,19 @@ fn build_finding(
         .collect();
     let mut files = f.files;
     files.sort_by(|a, b| path_order(&a.path, &b.path));
+    // One entry per file: with `--group-by remote`, the events of one file can reach the
+    // group of remote ends left out from several groups.
+    files.dedup_by(|later, kept| {
+        if later.path != kept.path {
+            return false;
+        }
+        kept.count += later.count;
+        kept.lines.append(&mut later.lines);
+        kept.lines.sort_unstable();
+        kept.lines.dedup();
+        kept.lines.truncate(MAX_LINES_PER_FILE);
+        true
+    });
     let symptoms: Vec<Symptom> = also_matched
         .iter()
         .filter_map(|a| {

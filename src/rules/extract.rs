@@ -171,7 +171,9 @@ fn authority(s: &str) -> Option<(String, Option<u16>)> {
         }
     };
     let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':');
-    if host.is_empty() || !host.chars().all(ok) {
+    // A host name starts with a letter or digit (or is a bracketed IPv6 address).
+    let starts_well = host.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '[');
+    if !starts_well || !host.chars().all(ok) {
         return None;
     }
     let port = match port_text {
@@ -296,6 +298,9 @@ mod tests {
         assert_eq!(remote_end(&own, text), at("host.example.com", None));
         own.insert("remote", "node3:8080".to_string());
         assert_eq!(remote_end(&own, text), at("node3", Some(8080)));
+        // Not a host name: the next source is tried.
+        own.insert("remote", "-".to_string());
+        assert_eq!(remote_end(&own, text), at("host.example.com", None));
     }
 
     #[test]
