@@ -197,18 +197,25 @@ impl RuleSlots {
         if !matches!(slot, Slot::Named(_)) || self.slots.contains_key(&slot) {
             return slot;
         }
-        let named: Vec<&Slot> = self
-            .slots
-            .keys()
-            .filter(|s| matches!(s, Slot::Named(_)))
-            .collect();
-        if named.len() < MAX_REMOTES {
+        // Named slots sort before the others.
+        let named = self.slots.len()
+            - usize::from(self.slots.contains_key(&Slot::NotNamed))
+            - usize::from(self.slots.contains_key(&Slot::LeftOut));
+        if named < MAX_REMOTES {
             return slot;
         }
-        let largest = named[named.len() - 1].clone();
-        if slot > largest {
+        let Some(largest) = self
+            .slots
+            .range(..Slot::NotNamed)
+            .next_back()
+            .map(|(k, _)| k)
+        else {
+            return slot;
+        };
+        if slot > *largest {
             return Slot::LeftOut;
         }
+        let largest = largest.clone();
         if let Some(evicted) = self.slots.remove(&largest) {
             self.slots.entry(Slot::LeftOut).or_default().absorb(evicted);
         }

@@ -61,8 +61,6 @@ static REMOTE_URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)(?:https?|ldaps?)://(?:\[[0-9a-f:.]+\])?[^\s"'<>()\[\]{},;|\\]*"#)
         .expect("static regex")
 });
-static REFERER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)referer[:=]\s*$").expect("static regex"));
 
 /// Extracts the fields of an event classified as `rule`.
 pub fn fields(rule: &Rule, text: &str) -> BTreeMap<String, String> {
@@ -125,10 +123,14 @@ pub fn remote_end(own: &BTreeMap<&str, String>, text: &str) -> Option<(String, O
     let urls = || {
         REMOTE_URL
             .find_iter(text)
-            .filter(|m| !REFERER.is_match(&text[..m.start()]))
+            .filter(|m| !after_referer(&text[..m.start()]))
             .filter_map(|m| url_authority(m.as_str()))
     };
-    if let Some(c) = CONNECTION.captures(text) {
+    // The fast search finds where; captures run from there only.
+    if let Some(c) = CONNECTION
+        .find(text)
+        .and_then(|m| CONNECTION.captures_at(text, m.start()))
+    {
         for i in 1..=7 {
             if let Some(h) = c.name(&format!("h{i}")) {
                 let host = h.as_str().to_ascii_lowercase();
@@ -143,6 +145,15 @@ pub fn remote_end(own: &BTreeMap<&str, String>, text: &str) -> Option<(String, O
         }
     }
     urls().next()
+}
+
+/// Does `before` end with `referer:` or `referer=` (and blanks)?
+fn after_referer(before: &str) -> bool {
+    let b = before.trim_end().as_bytes();
+    b.len() >= 8 && {
+        let tail = &b[b.len() - 8..];
+        tail[..7].eq_ignore_ascii_case(b"referer") && matches!(tail[7], b':' | b'=')
+    }
 }
 
 /// A port number as logged (1-65535).
