@@ -160,6 +160,9 @@ pub enum GroupByArg {
     Node,
     /// One finding per cause within each product.
     Product,
+    /// One finding per cause and remote end (host, and port where logged); events that
+    /// name none are grouped under `-`.
+    Remote,
 }
 
 impl From<GroupByArg> for GroupBy {
@@ -168,6 +171,7 @@ impl From<GroupByArg> for GroupBy {
             GroupByArg::Cause => GroupBy::Cause,
             GroupByArg::Node => GroupBy::Node,
             GroupByArg::Product => GroupBy::Product,
+            GroupByArg::Remote => GroupBy::Remote,
         }
     }
 }
@@ -264,7 +268,7 @@ pub struct ScanArgs {
     /// (counted in the summary), date them by their file's modification time, or keep them.
     #[arg(long, value_enum, default_value_t = UndatedArg::LeftOut)]
     pub undated: UndatedArg,
-    /// Split findings by cause (default), or by cause within each node or product.
+    /// Split findings by cause (default), or by cause within each node, product or remote end.
     #[arg(long, value_enum, default_value_t = GroupByArg::Cause, help_heading = "Output")]
     pub group_by: GroupByArg,
     /// Where nodes (hosts) are: a regex over each input's path whose group `node` (or first

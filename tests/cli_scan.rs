@@ -204,12 +204,19 @@ fn output_is_identical_whatever_the_thread_count() {
             body.as_bytes(),
         );
     }
-    for format in ["table", "json", "ndjson", "markdown"] {
+    for (format, group) in [
+        ("table", "cause"),
+        ("json", "cause"),
+        ("ndjson", "cause"),
+        ("markdown", "cause"),
+        ("json", "remote"),
+    ] {
         let run = |threads: &str| {
             linkdoctor()
                 .arg("scan")
                 .arg(d.path())
                 .args(["--format", format, "--threads", threads, "--quiet"])
+                .args(["--group-by", group])
                 .output()
                 .unwrap()
                 .stdout
@@ -358,4 +365,149 @@ fn unreadable_file_is_a_warning() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["warnings"].to_string().contains("no such file"), "{v}");
     assert_eq!(v["summary"]["findings"], 1);
+}
+
+/// Synthetic events naming their remote end in the forms the catalog knows (labelled
+/// synthetic: written for this test in the layout of Jira's log).
+const REFUSED_PORT: &str = "2024-03-05 12:00:01,000-0600 Caesium-1-3 ERROR ServiceRunner [c.a.applinks.core.DefaultApplicationLinkRequest] Unable to reach Bamboo\njava.net.ConnectException: Connection refused\nCaused by: org.apache.http.conn.HttpHostConnectException: Connect to bamboo.example.com:8085 [bamboo.example.com/10.0.0.9] failed: Connection refused\n";
+const REFUSED_NO_HOST: &str = "2024-03-05 12:00:02,000-0600 Caesium-1-3 ERROR ServiceRunner [c.a.applinks.core.DefaultApplicationLinkRequest] Unable to reach the remote application\njava.net.ConnectException: Connection refused (Connection refused)\n";
+
+#[test]
+fn group_by_remote_splits_findings_per_remote_end() {
+    let d = TempDir::new().unwrap();
+    let log = format!(
+        "{NOISE}{PKIX}{TIMESTAMP_REFUSED}{REFUSED_PORT}{REFUSED_PORT}{REFUSED_NO_HOST}{NOISE}"
+    );
+    write(d.path(), "jira-home/log/atlassian-jira.log", log.as_bytes());
+
+    // By cause: each finding lists its remote ends, with counts and kind.
+    let (v, _, _) = json(d.path(), &[]);
+    let findings = v["findings"].as_array().unwrap();
+    let refused = findings
+        .iter()
+        .find(|f| f["rule"] == "network-connection-refused")
+        .expect("connection refused");
+    assert_eq!(refused["count"], 3);
+    assert_eq!(refused["remotes"]["kind"], "applink");
+    assert_eq!(
+        refused["remotes"]["ends"],
+        serde_json::json!([{"remote": "bamboo.example.com:8085", "count": 2}])
+    );
+    assert_eq!(refused["remotes"]["not_named"], 1);
+    assert_eq!(refused["remotes"]["not_listed"], 0);
+    assert!(refused.get("group").is_none());
+
+    // By remote end: one finding per cause and remote, `-` for events that name none.
+    let (v, _, _) = json(d.path(), &["--group-by", "remote"]);
+    assert_eq!(v["group_by"], "remote");
+    let mut groups: Vec<(String, String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["group"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    groups.sort();
+    assert_eq!(
+        groups,
+        [
+            ("-".into(), "network-connection-refused".into(), 1),
+            (
+                "bamboo.example.com:8085".into(),
+                "network-connection-refused".into(),
+                2
+            ),
+            (
+                "jira.example.com".into(),
+                "oauth-timestamp-refused".into(),
+                1
+            ),
+            (
+                "jira.example.com".into(),
+                "ssl-untrusted-certificate".into(),
+                1
+            ),
+        ]
+    );
+    // Every group still has a sample: the event itself, or its matching line.
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["sample"]["line"].as_u64().is_some())
+    );
+
+    // The table names the group column and the remote of each finding.
+    let out = linkdoctor()
+        .arg("scan")
+        .arg(d.path())
+        .args(["--group-by", "remote", "--quiet", "--color", "never"])
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Remote"), "{text}");
+    assert!(text.contains("[bamboo.example.com:8085]"), "{text}");
+    assert!(
+        text.contains("Remote (application link): bamboo.example.com:8085 (2)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Remote (application link): not named in the events"),
+        "{text}"
+    );
+    let md = linkdoctor()
+        .arg("scan")
+        .arg(d.path())
+        .args(["--group-by", "remote", "--quiet", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(md.contains("| Remote | Severity |"), "{md}");
+    assert!(md.contains("| `bamboo.example.com:8085` | error |"), "{md}");
+    // Addresses stay whole; everything else fits.
+    for line in text.lines().filter(|l| !l.contains("://")) {
+        assert!(line.chars().count() <= 80, "wider than 80: {line}");
+    }
+}
+
+#[test]
+fn the_symptom_stays_visible_as_context() {
+    let d = TempDir::new().unwrap();
+    write(
+        d.path(),
+        "jira-home/log/atlassian-jira.log",
+        format!("{NOISE}{PKIX}").as_bytes(),
+    );
+    let (v, _, _) = json(d.path(), &[]);
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "ssl-untrusted-certificate");
+    let symptoms = f["symptoms"].as_array().unwrap();
+    assert!(
+        symptoms
+            .iter()
+            .any(|s| s["rule"] == "ssl-handshake-failure"),
+        "{symptoms:?}"
+    );
+    let context = f["context"].as_str().unwrap();
+    assert!(context.contains(", because: "), "{context}");
+    assert!(context.ends_with(f["title"].as_str().unwrap()), "{context}");
+    for format in ["table", "markdown", "jira", "html"] {
+        let out = linkdoctor()
+            .arg("scan")
+            .arg(d.path())
+            .args(["--format", format, "--quiet", "--color", "never"])
+            .env("COLUMNS", "200")
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Context"), "{format}: {text}");
+        assert!(text.contains("because:"), "{format}: {text}");
+    }
 }

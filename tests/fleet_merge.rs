@@ -279,6 +279,68 @@ fn shards_of_a_fleet_merge_to_one_scan_and_merges_are_associative() {
 }
 
 #[test]
+fn shards_grouped_by_remote_merge_to_one_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("fleet");
+    fleet(&root);
+    let r = root.display().to_string();
+    for input in ["sample-logs", r.as_str()] {
+        let one = scan_json(&[input, "--group-by", "remote"]);
+        let v: Value = serde_json::from_slice(&one).unwrap();
+        assert_eq!(v["group_by"], "remote");
+        assert!(
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["group"] != "-"),
+            "some finding names its remote end"
+        );
+        if input != "sample-logs" {
+            // 90 remote ends over the fleet: the 64 smallest are groups, the rest one group.
+            let groups: Vec<&str> = v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["rule"] == "oauth-timestamp-refused")
+                .map(|f| f["group"].as_str().unwrap())
+                .collect();
+            assert_eq!(groups.len(), 65, "{groups:?}");
+            assert!(groups.contains(&"(other remote ends)"), "{groups:?}");
+        }
+        for n in [2u32, 5] {
+            let mut parts: Vec<PathBuf> = (0..n)
+                .map(|i| {
+                    let p = dir.path().join(format!("remote-{n}-{i}.json"));
+                    scan_part(
+                        &[
+                            input,
+                            "--group-by",
+                            "remote",
+                            "--shard",
+                            &format!("{i}/{n}"),
+                        ],
+                        &p,
+                    );
+                    p
+                })
+                .collect();
+            same(
+                &one,
+                &merge_json(&parts),
+                &format!("{input} by remote in {n}"),
+            );
+            parts.reverse();
+            same(
+                &one,
+                &merge_json(&parts),
+                &format!("{input} by remote, reversed"),
+            );
+        }
+    }
+}
+
+#[test]
 fn parts_scanned_differently_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.json");
@@ -352,6 +414,8 @@ fn every_json_output_validates_against_the_schema() {
     let runs: Vec<Vec<&str>> = vec![
         vec!["scan", "sample-logs"],
         vec!["scan", &r, "--group-by", "node"],
+        vec!["scan", &r, "--group-by", "remote"],
+        vec!["scan", "sample-logs", "--group-by", "remote"],
         vec![
             "scan",
             &r,

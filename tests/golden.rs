@@ -110,6 +110,10 @@ fn scan_renderers_match_their_golden_files() {
         assert_steps(name, &out, &steps);
         golden(name, &out);
     }
+    // Grouped by remote end: one finding per cause and remote, at 80 columns.
+    let mut args = SCAN.to_vec();
+    args.extend(["--group-by", "remote"]);
+    golden("scan-remote-80.txt", &run(&args, Some("80")));
     // The JSON report whole (timeline lanes and markers included), its scan time fixed.
     let mut args = SCAN.to_vec();
     args.extend(["--format", "json"]);

@@ -234,6 +234,9 @@ pub fn show(r: &Rule) -> String {
         let p: Vec<&str> = r.products.iter().map(|p| p.name()).collect();
         let _ = writeln!(o, "  products: {}", p.join(", "));
     }
+    if r.marker.is_none() {
+        let _ = writeln!(o, "  remote: {}", r.remote.name());
+    }
     let _ = writeln!(o, "  literals: {}", r.literals.join(", "));
     if let Some(re) = &r.regex {
         let _ = writeln!(o, "  regex: {}", re.as_str());

@@ -20,11 +20,13 @@ use super::pairing::LinkObservations;
 use super::skew::SkewObservations;
 use super::timeline::{self, Buckets, LaneTally, MarkerRecord, MarkerSet};
 use super::{
-    AlsoMatched, FileHits, Finding, GroupBy, InputInfo, NodeCauses, Observation, Report,
-    ReportMeta, Sample, SourceReport, Summary, scrub, skew,
+    AlsoMatched, FileHits, Finding, GroupBy, InputInfo, NodeCauses, Observation, REMOTE_NOT_NAMED,
+    REMOTES_LEFT_OUT, RemoteCount, Remotes, Report, ReportMeta, Sample, SourceReport, Summary,
+    Symptom, scrub, skew,
 };
 use crate::model::{LogTime, Product, Severity};
 use crate::rules::Catalog;
+use crate::rules::schema::RemoteKind;
 use crate::warning::Warning;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -37,6 +39,9 @@ pub const MAX_LINES_PER_FILE: usize = 50;
 const MAX_DISTINCT_VALUES: usize = 64;
 /// Fields whose distinct values are counted per finding.
 const COUNTED_FIELDS: [&str; 2] = ["oauth_problem", "host"];
+/// Remote ends kept per rule and input (the smallest; the events of others are counted
+/// together), and per finding.
+pub const MAX_REMOTES: usize = 64;
 
 /// A total order on times: by instant (or wall clock when an offset is missing), then by
 /// wall clock and offset, so that the earliest of equal instants is the same whatever
@@ -104,38 +109,141 @@ struct RuleTally {
     values: Values,
     also: BTreeMap<usize, u64>,
     skew: SkewObservations,
-    /// Line and (redacted) text of the first event that carried its text.
-    sample: Option<(u64, String)>,
+    /// Line and (redacted) evidence line of the first event.
+    evidence: Option<(u64, String)>,
     /// Events with a time, counted per time bucket (for the timeline).
     timed: u64,
     buckets: Buckets,
 }
 
 impl RuleTally {
-    /// Adds a later part of the same input, whose line numbers are shifted by `shift`.
-    fn append(&mut self, later: RuleTally, shift: u64) {
-        self.count += later.count;
-        self.undated += later.undated;
-        self.first = earliest(self.first, later.first);
-        self.last = latest(self.last, later.last);
-        let room = MAX_LINES_PER_FILE.saturating_sub(self.lines.len());
-        self.lines.extend(
-            later
-                .lines
-                .into_iter()
-                .take(room)
-                .map(|l| l.saturating_add(shift)),
-        );
-        merge_values(&mut self.values, later.values);
-        for (r, n) in later.also {
+    /// Shifts the line numbers by `shift` (a later part of the same input).
+    fn shifted(mut self, shift: u64) -> RuleTally {
+        for l in &mut self.lines {
+            *l = l.saturating_add(shift);
+        }
+        if let Some((l, _)) = &mut self.evidence {
+            *l = l.saturating_add(shift);
+        }
+        self
+    }
+
+    /// Adds `other`, of the same input and line numbering. Commutative: the first lines and
+    /// the first evidence are the smallest of both, so whatever order the remote ends of an
+    /// input are folded in, the result is the same.
+    fn absorb(&mut self, other: RuleTally) {
+        self.count += other.count;
+        self.undated += other.undated;
+        self.first = earliest(self.first, other.first);
+        self.last = latest(self.last, other.last);
+        self.lines.extend(other.lines);
+        self.lines.sort_unstable();
+        self.lines.dedup();
+        self.lines.truncate(MAX_LINES_PER_FILE);
+        merge_values(&mut self.values, other.values);
+        for (r, n) in other.also {
             *self.also.entry(r).or_default() += n;
         }
-        self.skew.merge(later.skew);
+        self.skew.merge(other.skew);
+        self.evidence = match (self.evidence.take(), other.evidence) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        self.timed += other.timed;
+        self.buckets.merge(other.buckets);
+    }
+}
+
+/// Where the events of one rule in one input are tallied: under the remote end they name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Slot {
+    /// `host` or `host:port`.
+    Named(String),
+    /// The event names no remote end.
+    NotNamed,
+    /// A remote end beyond the [`MAX_REMOTES`] smallest of the input and rule.
+    LeftOut,
+}
+
+impl Slot {
+    fn of(fields: &BTreeMap<String, String>) -> Slot {
+        super::remote_key(fields).map_or(Slot::NotNamed, Slot::Named)
+    }
+
+    /// The group a finding of this slot is in, with `--group-by remote`.
+    fn group(&self) -> String {
+        match self {
+            Slot::Named(k) => k.clone(),
+            Slot::NotNamed => super::REMOTE_NOT_NAMED.to_string(),
+            Slot::LeftOut => super::REMOTES_LEFT_OUT.to_string(),
+        }
+    }
+}
+
+/// The events of one rule in one input, per remote end (at most [`MAX_REMOTES`] named
+/// ones: the smallest, so parts append to the same set in any order), and the rule's
+/// sample: the first event's whole text.
+#[derive(Debug, Clone, Default)]
+struct RuleSlots {
+    slots: BTreeMap<Slot, RuleTally>,
+    /// Line and (redacted) text of the first event that carried its text.
+    sample: Option<(u64, String)>,
+}
+
+impl RuleSlots {
+    /// The slot `slot` is tallied in: itself, or [`Slot::LeftOut`] when [`MAX_REMOTES`]
+    /// smaller remote ends are kept (a larger kept one is moved there to make room).
+    fn make_room(&mut self, slot: Slot) -> Slot {
+        if !matches!(slot, Slot::Named(_)) || self.slots.contains_key(&slot) {
+            return slot;
+        }
+        // Named slots sort before the others.
+        let named = self.slots.len()
+            - usize::from(self.slots.contains_key(&Slot::NotNamed))
+            - usize::from(self.slots.contains_key(&Slot::LeftOut));
+        if named < MAX_REMOTES {
+            return slot;
+        }
+        let Some(largest) = self
+            .slots
+            .range(..Slot::NotNamed)
+            .next_back()
+            .map(|(k, _)| k)
+        else {
+            return slot;
+        };
+        if slot > *largest {
+            return Slot::LeftOut;
+        }
+        let largest = largest.clone();
+        if let Some(evicted) = self.slots.remove(&largest) {
+            self.slots.entry(Slot::LeftOut).or_default().absorb(evicted);
+        }
+        slot
+    }
+
+    fn slot(&mut self, slot: Slot) -> &mut RuleTally {
+        let slot = self.make_room(slot);
+        self.slots.entry(slot).or_default()
+    }
+
+    /// Adds a later part of the same input, whose line numbers are shifted by `shift`.
+    fn append(&mut self, later: RuleSlots, shift: u64) {
+        for (slot, t) in later.slots {
+            self.slot(slot).absorb(t.shifted(shift));
+        }
         if self.sample.is_none() {
             self.sample = later.sample.map(|(l, t)| (l.saturating_add(shift), t));
         }
-        self.timed += later.timed;
-        self.buckets.merge(later.buckets);
+    }
+
+    /// Every remote end's events together.
+    fn total(&self) -> RuleTally {
+        let mut all = RuleTally::default();
+        for t in self.slots.values() {
+            all.absorb(t.clone());
+        }
+        all
     }
 }
 
@@ -148,7 +256,7 @@ pub struct InputTally {
     zone: TimeZone,
     /// Restarts and upgrades (events of marker rules), bounded; not events.
     markers: MarkerSet,
-    rules: BTreeMap<usize, RuleTally>,
+    rules: BTreeMap<usize, RuleSlots>,
     links: LinkObservations,
     events: u64,
     /// Events left out because they carry no time and a time window was asked for.
@@ -198,7 +306,16 @@ impl InputTally {
             return;
         }
         self.events += 1;
-        let t = self.rules.entry(e.rule).or_default();
+        let slots = self.rules.entry(e.rule).or_default();
+        if slots.sample.is_none()
+            && let Some(text) = &e.text
+        {
+            slots.sample = Some((e.line, scrub(text, self.redact)));
+        }
+        let t = slots.slot(Slot::of(&e.fields));
+        if t.evidence.is_none() {
+            t.evidence = Some((e.line, scrub(&e.evidence, self.redact)));
+        }
         if let Some(time) = e.time {
             t.timed += 1;
             t.buckets.add(
@@ -235,11 +352,6 @@ impl InputTally {
         } else {
             t.skew.observe(e);
         }
-        if t.sample.is_none()
-            && let Some(text) = &e.text
-        {
-            t.sample = Some((e.line, scrub(text, self.redact)));
-        }
         self.links
             .observe(self.product, &catalog.rule(e.rule).id, e);
     }
@@ -254,14 +366,7 @@ impl InputTally {
             m
         }));
         for (r, t) in later.rules {
-            match self.rules.get_mut(&r) {
-                Some(mine) => mine.append(t, shift),
-                None => {
-                    let mut fresh = RuleTally::default();
-                    fresh.append(t, shift);
-                    self.rules.insert(r, fresh);
-                }
-            }
+            self.rules.entry(r).or_default().append(t, shift);
         }
         self.links.merge(later.links);
     }
@@ -280,7 +385,7 @@ pub struct InputStats {
 }
 
 /// Everything the report says about one cause (in one group).
-#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FindingTally {
     count: u64,
     undated: u64,
@@ -295,6 +400,30 @@ pub struct FindingTally {
     skew: SkewObservations,
     /// The sample of the first file (in [`path_order`]) that has one.
     sample: Option<Sample>,
+    /// Events per remote end (`host` or `host:port`), the smallest [`MAX_REMOTES`].
+    remotes: BoundedCounts<String>,
+    /// Events that name no remote end.
+    remote_not_named: u64,
+}
+
+impl Default for FindingTally {
+    fn default() -> Self {
+        FindingTally {
+            count: 0,
+            undated: 0,
+            first: None,
+            last: None,
+            files: Vec::new(),
+            products: BTreeSet::new(),
+            nodes: BTreeSet::new(),
+            values: Values::new(),
+            also: BTreeMap::new(),
+            skew: SkewObservations::default(),
+            sample: None,
+            remotes: BoundedMap::new(MAX_REMOTES),
+            remote_not_named: 0,
+        }
+    }
 }
 
 impl FindingTally {
@@ -324,10 +453,14 @@ impl FindingTally {
             ),
             (a, b) => a.or(b),
         };
+        merge_counts(&mut self.remotes, other.remotes);
+        self.remote_not_named += other.remote_not_named;
     }
 
     fn is_within_caps(&self) -> bool {
-        self.values.values().all(BoundedMap::is_within_cap)
+        self.remotes.is_within_cap()
+            && self.remotes.cap() == MAX_REMOTES
+            && self.values.values().all(BoundedMap::is_within_cap)
             && self
                 .files
                 .iter()
@@ -347,6 +480,10 @@ pub struct Tallies {
     /// Node × cause rows; `-` for inputs without a node.
     nodes: BTreeMap<String, NodeCauses>,
     any_node: bool,
+    /// Findings are grouped per remote end (`--group-by remote`): at most [`MAX_REMOTES`]
+    /// named remote ends per rule are kept as groups (the smallest), the others' events are
+    /// counted in the group [`REMOTES_LEFT_OUT`].
+    by_remote: bool,
     /// Events per product and rule id (`-`: no product), for the metrics.
     products: BTreeMap<String, BTreeMap<String, usize>>,
     links: LinkObservations,
@@ -399,6 +536,7 @@ impl Tallies {
             }
         }
         self.any_node |= other.any_node;
+        self.by_remote |= other.by_remote;
         for (product, causes) in other.products {
             let mine = self.products.entry(product).or_default();
             for (r, n) in causes {
@@ -429,6 +567,43 @@ impl Tallies {
                 None => {
                     self.markers.insert(key, set);
                 }
+            }
+        }
+        if self.by_remote {
+            self.cap_remote_groups();
+        }
+    }
+
+    /// Keeps, per rule, the [`MAX_REMOTES`] smallest named remote ends as groups and moves
+    /// the others into the [`REMOTES_LEFT_OUT`] group. A remote end kept in the end is among
+    /// the smallest of every tally that saw it, so its group is complete whatever the order
+    /// tallies are merged in.
+    fn cap_remote_groups(&mut self) {
+        let mut named: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (group, rule) in self.findings.keys() {
+            if let Some(g) = group
+                && g != REMOTE_NOT_NAMED
+                && g != REMOTES_LEFT_OUT
+            {
+                named.entry(rule.as_str()).or_default().push(g.as_str());
+            }
+        }
+        let evict: Vec<(String, String)> = named
+            .into_iter()
+            .flat_map(|(rule, groups)| {
+                groups
+                    .into_iter()
+                    .skip(MAX_REMOTES)
+                    .map(move |g| (g.to_string(), rule.to_string()))
+            })
+            .collect();
+        for (group, rule) in evict {
+            if let Some(mut f) = self.findings.remove(&(Some(group), rule.clone())) {
+                f.remotes = BoundedMap::new(MAX_REMOTES);
+                self.findings
+                    .entry((Some(REMOTES_LEFT_OUT.to_string()), rule))
+                    .or_default()
+                    .merge(f);
             }
         }
     }
@@ -531,6 +706,8 @@ impl<'c> ReportBuilder<'c> {
             GroupBy::Cause => None,
             GroupBy::Node => Some(input.node.unwrap_or("-").to_string()),
             GroupBy::Product => Some(input.product.map_or("-", |p| p.name()).to_string()),
+            // Per event: see `add_input`.
+            GroupBy::Remote => None,
         }
     }
 
@@ -547,6 +724,7 @@ impl<'c> ReportBuilder<'c> {
             warnings: stats.warnings,
             left_out_undated: tally.left_out_undated,
             any_node: input.node.is_some(),
+            by_remote: self.group_by == GroupBy::Remote,
             links: tally.links,
             ..Tallies::default()
         };
@@ -581,8 +759,9 @@ impl<'c> ReportBuilder<'c> {
             events: to_usize(tally.events),
             causes: BTreeMap::new(),
         };
-        for (r, t) in tally.rules {
+        for (r, slots) in tally.rules {
             let rule = self.catalog.rule(r);
+            let t = slots.total();
             *row.causes.entry(rule.id.clone()).or_default() += to_usize(t.count);
             *one.products
                 .entry(input.product.map_or("-", |p| p.name()).to_string())
@@ -597,36 +776,69 @@ impl<'c> ReportBuilder<'c> {
                         events: t.timed,
                         first: resolve(t.first),
                         last: resolve(t.last),
-                        buckets: t.buckets,
+                        buckets: t.buckets.clone(),
                     },
                 );
             }
-            let f = FindingTally {
-                count: t.count,
-                undated: t.undated,
-                first: resolve(t.first),
-                last: resolve(t.last),
-                files: vec![FileHits {
-                    path: input.path.to_string(),
-                    count: to_usize(t.count),
-                    lines: t.lines,
-                }],
-                products: input.product.into_iter().collect(),
-                nodes: input.node.map(str::to_string).into_iter().collect(),
-                values: t.values,
-                also: t
-                    .also
-                    .into_iter()
-                    .map(|(a, n)| (self.catalog.rule(a).id.clone(), n))
-                    .collect(),
-                skew: t.skew,
-                sample: t.sample.map(|(line, text)| Sample {
-                    path: input.path.to_string(),
-                    line,
-                    text,
-                }),
+            let finding = |t: RuleTally, sample: Option<(u64, String)>| {
+                let mut f = FindingTally {
+                    count: t.count,
+                    undated: t.undated,
+                    first: resolve(t.first),
+                    last: resolve(t.last),
+                    files: vec![FileHits {
+                        path: input.path.to_string(),
+                        count: to_usize(t.count),
+                        lines: t.lines,
+                    }],
+                    products: input.product.into_iter().collect(),
+                    nodes: input.node.map(str::to_string).into_iter().collect(),
+                    values: t.values,
+                    also: t
+                        .also
+                        .into_iter()
+                        .map(|(a, n)| (self.catalog.rule(a).id.clone(), n))
+                        .collect(),
+                    skew: t.skew,
+                    sample: sample.map(|(line, text)| Sample {
+                        path: input.path.to_string(),
+                        line,
+                        text,
+                    }),
+                    ..FindingTally::default()
+                };
+                for (slot, st) in &slots.slots {
+                    match slot {
+                        Slot::Named(k) => count(&mut f.remotes, k.clone(), st.count),
+                        Slot::NotNamed => f.remote_not_named += st.count,
+                        Slot::LeftOut => {}
+                    }
+                }
+                f
             };
-            one.findings.insert((group.clone(), rule.id.clone()), f);
+            if self.group_by == GroupBy::Remote {
+                for (slot, st) in &slots.slots {
+                    // The rule's sample when it is this remote end's first event, else the
+                    // line that carries the match of that first event.
+                    let sample = match (&slots.sample, &st.evidence) {
+                        (Some(s), Some(e)) if s.0 == e.0 => Some(s.clone()),
+                        (_, e) => e.clone(),
+                    };
+                    let mut f = finding(st.clone(), sample);
+                    f.remotes = BoundedMap::new(MAX_REMOTES);
+                    f.remote_not_named = 0;
+                    match slot {
+                        Slot::Named(k) => count(&mut f.remotes, k.clone(), st.count),
+                        Slot::NotNamed => f.remote_not_named = st.count,
+                        Slot::LeftOut => {}
+                    }
+                    one.findings
+                        .insert((Some(slot.group()), rule.id.clone()), f);
+                }
+            } else {
+                let f = finding(t, slots.sample.clone());
+                one.findings.insert((group.clone(), rule.id.clone()), f);
+            }
         }
         one.nodes.insert(node, row);
         self.tallies.merge(one);
@@ -760,6 +972,53 @@ fn build_finding(
         .collect();
     let mut files = f.files;
     files.sort_by(|a, b| path_order(&a.path, &b.path));
+    // One entry per file: with `--group-by remote`, the events of one file can reach the
+    // group of remote ends left out from several groups.
+    files.dedup_by(|later, kept| {
+        if later.path != kept.path {
+            return false;
+        }
+        kept.count += later.count;
+        kept.lines.append(&mut later.lines);
+        kept.lines.sort_unstable();
+        kept.lines.dedup();
+        kept.lines.truncate(MAX_LINES_PER_FILE);
+        true
+    });
+    let symptoms: Vec<Symptom> = also_matched
+        .iter()
+        .filter_map(|a| {
+            let r = catalog.rule(catalog.find(&a.rule)?);
+            r.catch_all.then(|| Symptom {
+                rule: r.id.clone(),
+                title: r.title.clone(),
+                count: a.count,
+            })
+        })
+        .collect();
+    let context = (!symptoms.is_empty() && !rule.catch_all).then(|| {
+        let titles: Vec<&str> = symptoms.iter().map(|s| s.title.as_str()).collect();
+        format!("{}, because: {}", titles.join("; "), rule.title)
+    });
+    let remotes = (rule.remote != RemoteKind::None).then(|| {
+        let mut ends: Vec<RemoteCount> = f
+            .remotes
+            .into_map()
+            .into_iter()
+            .map(|(remote, n)| RemoteCount {
+                remote,
+                count: to_usize(n),
+            })
+            .collect();
+        ends.sort_by(|a, b| b.count.cmp(&a.count).then(a.remote.cmp(&b.remote)));
+        let listed: u64 = ends.iter().map(|e| e.count as u64).sum();
+        Remotes {
+            kind: rule.remote.name(),
+            ends,
+            not_listed: to_usize(f.count.saturating_sub(listed + f.remote_not_named)),
+            not_named: to_usize(f.remote_not_named),
+        }
+    });
     Some(Finding {
         group,
         rule: rule.id.clone(),
@@ -780,6 +1039,9 @@ fn build_finding(
         remediation: rule.remediation.clone(),
         references: rule.references.clone(),
         also_matched,
+        remotes,
+        symptoms,
+        context,
         sample: f.sample,
     })
 }
@@ -885,6 +1147,119 @@ mod tests {
                 ("2024-03-05T13:00:00.000+00:00".to_string(), 1)
             ]
         );
+    }
+
+    /// One input of 150 events at 100 remote ends (more than are kept), observed whole or
+    /// in parts appended in order: the same findings, by cause and by remote.
+    #[test]
+    fn remote_ends_are_the_same_whatever_the_parts() {
+        use crate::report::partial::ReportMeta;
+        let (catalog, errors) = crate::rules::load_catalog(&[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let rule = catalog.find("network-connection-refused").unwrap();
+        let zone = TimeZone::UTC;
+        let obs = |line: u64| {
+            let mut fields = BTreeMap::new();
+            // Remote ends in a scrambled order; every tenth event names none.
+            if !line.is_multiple_of(10) {
+                fields.insert(
+                    "remote_host".to_string(),
+                    format!("h{:03}.example.com", (line * 37) % 100),
+                );
+                fields.insert("remote_port".to_string(), "443".to_string());
+            }
+            Observation {
+                line,
+                time: LogTime::parse("2024-03-05T10:00:00"),
+                rule,
+                also: vec![],
+                fields,
+                side: crate::model::Side::default(),
+                evidence: format!("evidence {line}"),
+                text: (line == 1).then(|| "whole event 1".to_string()),
+                dated_by_mtime: false,
+            }
+        };
+        let report = |cuts: &[u64], group_by: GroupBy| {
+            let mut whole: Option<InputTally> = None;
+            let mut bounds = vec![0u64];
+            bounds.extend_from_slice(cuts);
+            bounds.push(150);
+            for w in bounds.windows(2) {
+                let mut part = InputTally::new(Some(Product::Jira), true, &zone);
+                for line in w[0] + 1..=w[1] {
+                    let mut e = obs(line);
+                    e.line -= w[0];
+                    if line != w[0] + 1 {
+                        e.text = None;
+                    }
+                    part.observe(&catalog, &e);
+                }
+                match whole.as_mut() {
+                    None => whole = Some(part),
+                    Some(t) => t.append(part, w[0]),
+                }
+            }
+            let info = InputInfo {
+                path: "a.log",
+                product: Some(Product::Jira),
+                node: None,
+                role: None,
+                zone: &zone,
+            };
+            let mut b = ReportBuilder::new(&catalog, group_by);
+            b.add_input(&info, InputStats::default(), whole.unwrap());
+            let meta = ReportMeta::new(
+                &catalog,
+                jiff::Timestamp::from_second(0).unwrap(),
+                &zone,
+                (None, None),
+                super::super::Undated::LeftOut,
+            );
+            let r = b.finish(meta);
+            serde_json::to_string(&r.findings).unwrap()
+        };
+        for group_by in [GroupBy::Cause, GroupBy::Remote] {
+            let one = report(&[], group_by);
+            for cuts in [&[75u64][..], &[10, 20, 140], &[1, 2, 3, 149]] {
+                assert_eq!(one, report(cuts, group_by), "{group_by:?} cut at {cuts:?}");
+            }
+        }
+        let by_cause: serde_json::Value =
+            serde_json::from_str(&report(&[], GroupBy::Cause)).unwrap();
+        let remotes = &by_cause[0]["remotes"];
+        assert_eq!(remotes["kind"], "applink");
+        assert_eq!(remotes["not_named"], 15);
+        assert_eq!(remotes["ends"].as_array().unwrap().len(), MAX_REMOTES);
+        assert_eq!(
+            remotes["not_listed"].as_u64().unwrap()
+                + remotes["ends"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["count"].as_u64().unwrap())
+                    .sum::<u64>(),
+            135
+        );
+        let by_remote: serde_json::Value =
+            serde_json::from_str(&report(&[], GroupBy::Remote)).unwrap();
+        let groups: Vec<&str> = by_remote
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["group"].as_str().unwrap())
+            .collect();
+        assert_eq!(groups.len(), MAX_REMOTES + 2);
+        assert!(groups.contains(&"-") && groups.contains(&"(other remote ends)"));
+        assert!(groups.contains(&"h001.example.com:443"));
+        // The first event keeps its whole text; other groups show their first matching line.
+        let first = by_remote
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["sample"]["line"] == 1)
+            .unwrap();
+        assert_eq!(first["sample"]["text"], "whole event 1");
     }
 
     #[test]

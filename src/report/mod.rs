@@ -135,6 +135,9 @@ pub enum GroupBy {
     Cause,
     Node,
     Product,
+    /// Per remote end an event names (`host` or `host:port`); [`REMOTE_NOT_NAMED`] for
+    /// events that name none.
+    Remote,
 }
 
 impl GroupBy {
@@ -144,8 +147,58 @@ impl GroupBy {
             GroupBy::Cause => None,
             GroupBy::Node => Some("Node"),
             GroupBy::Product => Some("Product"),
+            GroupBy::Remote => Some("Remote"),
         }
     }
+}
+
+/// The group of events that name no remote end, with `--group-by remote`.
+pub const REMOTE_NOT_NAMED: &str = "-";
+/// The group of events whose remote end is beyond the ones kept per input and rule
+/// ([`aggregate::MAX_REMOTES`]), with `--group-by remote`.
+pub const REMOTES_LEFT_OUT: &str = "(other remote ends)";
+
+/// The remote end an event names, as the report keys it: `host` or `host:port`, from the
+/// `remote_host` and `remote_port` fields the catalog extracts.
+pub fn remote_key(fields: &BTreeMap<String, String>) -> Option<String> {
+    let host = fields.get("remote_host")?;
+    Some(match fields.get("remote_port") {
+        Some(port) => format!("{host}:{port}"),
+        None => host.clone(),
+    })
+}
+
+/// Events of a finding at one remote end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RemoteCount {
+    /// `host` or `host:port` (the port only where the log names one).
+    pub remote: String,
+    pub count: usize,
+}
+
+/// The remote ends of a finding: what kind of remote the rule is about and, per remote end
+/// its events name, how many.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Remotes {
+    /// `applink`, `directory` or `integration` (rule metadata: the rule's `remote:`, or
+    /// its category's default).
+    pub kind: &'static str,
+    /// Most events first, at most [`aggregate::MAX_REMOTES`].
+    pub ends: Vec<RemoteCount>,
+    /// Events at remote ends not listed (beyond the ones kept).
+    pub not_listed: usize,
+    /// Events that name no remote end.
+    pub not_named: usize,
+}
+
+/// A generic symptom (a catch-all rule) the events of a finding also matched: the finding
+/// is its cause.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Symptom {
+    pub rule: String,
+    pub title: String,
+    /// Events of the finding that also matched it.
+    pub count: usize,
 }
 
 /// One row of the node × cause summary.
@@ -222,6 +275,13 @@ pub struct Finding {
     pub remediation: Vec<String>,
     pub references: Vec<String>,
     pub also_matched: Vec<AlsoMatched>,
+    /// The remote end(s) the events name; null for rules about no remote (`remote: none`).
+    pub remotes: Option<Remotes>,
+    /// The generic symptoms (catch-all rules) this cause explains, most events first.
+    pub symptoms: Vec<Symptom>,
+    /// The symptom as context, in one sentence: "<symptom>, because: <cause>"; null when
+    /// the events matched no catch-all rule.
+    pub context: Option<String>,
     pub sample: Option<Sample>,
 }
 

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 /// The `format` of a partial report file.
 pub const PARTIAL_FORMAT: &str = "linkdoctor-partial-report";
 /// Raised whenever what a partial report holds changes.
-pub const PARTIAL_FORMAT_VERSION: u32 = 2;
+pub const PARTIAL_FORMAT_VERSION: u32 = 3;
 
 /// The header of every JSON and NDJSON report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +100,7 @@ pub fn catalog_version(catalog: &Catalog) -> String {
         put(r.severity.name());
         put(&r.priority.to_string());
         put(r.marker.map_or("", |m| m.name()));
+        put(r.remote.name());
         for p in &r.products {
             put(p.name());
         }

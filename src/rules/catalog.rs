@@ -3,7 +3,7 @@
 //! specific rule wins; the other matching rules are kept as "also matched").
 
 use super::load::{LoadedFile, RuleError};
-use super::schema::{Category, ExampleSpec, Located, MarkerKind, RuleSide, RuleSpec};
+use super::schema::{Category, ExampleSpec, Located, MarkerKind, RemoteKind, RuleSide, RuleSpec};
 use crate::model::{Product, Severity, Side};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
@@ -30,6 +30,9 @@ pub struct Rule {
     pub catch_all: bool,
     /// Which end of a link writes this rule's events.
     pub side: RuleSide,
+    /// What the remote end of this rule's events is (the rule's `remote:`, or its
+    /// category's default).
+    pub remote: RemoteKind,
     /// With `side: either`: matches the provider's evidence lines.
     pub provider_if: Option<Regex>,
     pub literals: Vec<String>,
@@ -346,6 +349,13 @@ fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleErro
             "a lifecycle marker rule has both `category: lifecycle` and `marker: restart|upgrade`; other rules have neither".into(),
         ));
     }
+    if spec.marker.is_some() && spec.remote.is_some_and(|k| k != RemoteKind::None) {
+        return Err(id_error(
+            "remote",
+            "a lifecycle marker rule has no remote end: leave `remote:` out (or `remote: none`)"
+                .into(),
+        ));
+    }
     if spec.marker.is_none() && spec.remediation.is_empty() {
         return Err(id_error(
             "remediation",
@@ -402,6 +412,9 @@ fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleErro
         priority: spec.priority,
         marker: spec.marker,
         catch_all: spec.catch_all,
+        remote: spec
+            .remote
+            .unwrap_or_else(|| RemoteKind::default_for(spec.category)),
         side: spec.side,
         provider_if,
         literals: spec.matcher.literals.into_iter().map(|l| l.value).collect(),
@@ -438,6 +451,57 @@ mod tests {
         let class = c.classify(text, None).unwrap();
         assert_eq!(c.rule(class.rule).id, "specific");
         assert_eq!(class.also, vec![0]);
+    }
+
+    #[test]
+    fn remote_kind_is_rule_metadata_with_category_defaults() {
+        let (builtin, errors) = crate::rules::load_catalog(&[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let kind = |id: &str| builtin.rule(builtin.find(id).unwrap()).remote;
+        for id in [
+            "integration-ldap-bind-rejected",
+            "integration-ldap-referral",
+            "integration-crowd-client-forbidden",
+            "integration-crowd-application-auth-failed",
+            "integration-directory-not-functional",
+            "integration-directory-sync-failed",
+        ] {
+            assert_eq!(kind(id), RemoteKind::Directory, "{id}");
+        }
+        assert_eq!(
+            kind("integration-webhook-post-failed"),
+            RemoteKind::Integration
+        );
+        assert_eq!(kind("ssl-untrusted-certificate"), RemoteKind::Applink);
+        assert_eq!(kind("lifecycle-tomcat-started"), RemoteKind::None);
+        // A marker names no remote end.
+        let yaml = r#"
+rules:
+  - id: started
+    title: Started
+    category: lifecycle
+    marker: restart
+    remote: applink
+    severity: info
+    match: { literals: ["Server startup in"] }
+    cause: c
+    examples: { match: [], no_match: [] }
+"#;
+        let (cat, errors) = catalog(yaml);
+        assert!(cat.rules().is_empty());
+        assert_eq!(
+            errors[0].field.as_deref(),
+            Some("rules[0].remote"),
+            "{errors:?}"
+        );
+        let err = parse_rule_file(
+            "t.yaml",
+            &yaml.replace("remote: applink", "remote: satellite"),
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("satellite"), "{err:?}");
+        assert_eq!(err.line, Some(7));
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub fn test_rule(id: &str, literal: &str) -> Rule {
         priority: 0,
         marker: None,
         catch_all: false,
+        remote: schema::RemoteKind::Applink,
         side: schema::RuleSide::Consumer,
         provider_if: None,
         literals: vec![literal.to_string()],

@@ -76,6 +76,42 @@ impl MarkerKind {
     }
 }
 
+/// What kind of remote end a rule's events are about (`remote:` in a rule; see
+/// [`RemoteKind::default_for`] for the default by category).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RemoteKind {
+    /// The other end of an application link (Jira, Confluence, Bitbucket, ...).
+    Applink,
+    /// A user directory: Crowd, LDAP / Active Directory.
+    Directory,
+    /// Another integration: a mail server, a CI server, a webhook receiver, Synchrony, Slack.
+    Integration,
+    /// No remote end: the rule is about this application itself (lifecycle markers).
+    None,
+}
+
+impl RemoteKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RemoteKind::Applink => "applink",
+            RemoteKind::Directory => "directory",
+            RemoteKind::Integration => "integration",
+            RemoteKind::None => "none",
+        }
+    }
+
+    /// The kind a rule of `category` has when it names none: `integration` for the
+    /// integration family, `none` for lifecycle markers, `applink` for every other family.
+    pub fn default_for(category: Category) -> RemoteKind {
+        match category {
+            Category::Integration => RemoteKind::Integration,
+            Category::Lifecycle => RemoteKind::None,
+            _ => RemoteKind::Applink,
+        }
+    }
+}
+
 /// The `side` of a rule: which end of an application link writes its events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -127,6 +163,10 @@ pub struct RuleSpec {
     /// so a specific cause deeper in the same event is the one reported.
     #[serde(default)]
     pub catch_all: bool,
+    /// What the remote end of this rule's events is: `applink`, `directory`, `integration`
+    /// or `none`. Default by category ([`RemoteKind::default_for`]).
+    #[serde(default)]
+    pub remote: Option<RemoteKind>,
     /// With `side: either`: a regex that, when it matches the line carrying the rule's
     /// match, marks the event as the provider's.
     #[serde(default)]

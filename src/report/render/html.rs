@@ -245,6 +245,13 @@ pub fn render(r: &Report) -> String {
             "<p><strong>Cause.</strong> {}</p>",
             Html::text(f.cause.trim())
         );
+        if let Some(context) = &f.context {
+            let _ = writeln!(
+                o,
+                "<p><strong>Context.</strong> {}</p>",
+                Html::text(context)
+            );
+        }
         for fact in &f.facts {
             let _ = writeln!(o, "<p><strong>Finding.</strong> {}</p>", Html::text(fact));
         }
@@ -260,6 +267,14 @@ pub fn render(r: &Report) -> String {
                 "<dt>{}</dt><dd>{}</dd>",
                 Html::text(key),
                 list.join(", ")
+            );
+        }
+        if let Some(remotes) = &f.remotes {
+            let _ = writeln!(
+                o,
+                "<dt>{}</dt><dd>{}</dd>",
+                Html::text(&super::remote_label(remotes)),
+                super::remote_ends(remotes, |e| format!("<code>{}</code>", Html::text(e)))
             );
         }
         if !f.nodes.is_empty() {

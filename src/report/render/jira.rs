@@ -155,8 +155,19 @@ pub fn render(r: &Report) -> String {
             f.severity
         );
         let _ = writeln!(o, "*Cause:* {}\n", escape(f.cause.trim()));
+        if let Some(context) = &f.context {
+            let _ = writeln!(o, "*Context:* {}\n", escape(context));
+        }
         for fact in &f.facts {
             let _ = writeln!(o, "*Finding:* {}\n", escape(fact));
+        }
+        if let Some(remotes) = &f.remotes {
+            let _ = writeln!(
+                o,
+                "*{}:* {}",
+                super::remote_label(remotes),
+                super::remote_ends(remotes, mono)
+            );
         }
         for (key, vals) in &f.values {
             let list: Vec<String> = vals

@@ -67,16 +67,26 @@ pub fn render(r: &Report) -> String {
         s.warnings
     );
     if !r.findings.is_empty() {
+        let heading = r.group_by.heading();
         let _ = writeln!(
             o,
-            "| Severity | Cause | Rule | Count | Products | First seen | Last seen |"
+            "| {}Severity | Cause | Rule | Count | Products | First seen | Last seen |",
+            heading.map(|h| format!("{h} | ")).unwrap_or_default()
         );
-        let _ = writeln!(o, "|---|---|---|---:|---|---|---|");
+        let _ = writeln!(
+            o,
+            "|{}---|---|---|---:|---|---|---|",
+            if heading.is_some() { "---|" } else { "" }
+        );
         for f in &r.findings {
             let products: Vec<&str> = f.products.iter().map(|p| p.name()).collect();
+            let group = match heading {
+                Some(_) => format!("`{}` | ", cell(f.group.as_deref().unwrap_or("-"))),
+                None => String::new(),
+            };
             let _ = writeln!(
                 o,
-                "| {} | {} | `{}` | {} | {} | {} | {} |",
+                "| {group}{} | {} | `{}` | {} | {} | {} | {} |",
                 f.severity,
                 cell(&f.title),
                 cell(&f.rule),
@@ -127,8 +137,19 @@ pub fn render(r: &Report) -> String {
             f.severity
         );
         let _ = writeln!(o, "**Cause.** {}\n", clean(&f.cause));
+        if let Some(context) = &f.context {
+            let _ = writeln!(o, "**Context.** {}\n", clean(context));
+        }
         for fact in &f.facts {
             let _ = writeln!(o, "**Finding.** {}\n", clean(fact));
+        }
+        if let Some(remotes) = &f.remotes {
+            let _ = writeln!(
+                o,
+                "**{}:** {}\n",
+                super::remote_label(remotes),
+                super::remote_ends(remotes, |e| format!("`{}`", cell(e)))
+            );
         }
         for (key, vals) in &f.values {
             let list: Vec<String> = vals

@@ -174,6 +174,50 @@ pub fn describe_link(l: &crate::report::pairing::LinkPair) -> (String, Vec<Strin
     )
 }
 
+/// The label of a finding's remote ends: `Remote (application link)`, `Remote
+/// (directory)`, `Remote (integration)`.
+pub fn remote_label(r: &crate::report::Remotes) -> String {
+    let kind = match r.kind {
+        "applink" => "application link",
+        other => other,
+    };
+    format!("Remote ({kind})")
+}
+
+/// The remote ends of a finding in words, each end through `end` (for a renderer's
+/// escaping): `jira.example.com:8443 (5), bamboo (2); 3 events name none`.
+pub fn remote_ends(r: &crate::report::Remotes, end: impl Fn(&str) -> String) -> String {
+    let mut parts: Vec<String> = r
+        .ends
+        .iter()
+        .map(|e| format!("{} ({})", end(&e.remote), e.count))
+        .collect();
+    if r.not_listed > 0 {
+        parts.push(format!(
+            "{} more event{} at other remote ends",
+            r.not_listed,
+            if r.not_listed == 1 { "" } else { "s" }
+        ));
+    }
+    let mut text = parts.join(", ");
+    if r.not_named > 0 {
+        if text.is_empty() {
+            text = "not named in the events".to_string();
+        } else {
+            let _ = std::fmt::Write::write_fmt(
+                &mut text,
+                format_args!(
+                    "; {} event{} name{} none",
+                    r.not_named,
+                    if r.not_named == 1 { "" } else { "s" },
+                    if r.not_named == 1 { "s" } else { "" }
+                ),
+            );
+        }
+    }
+    text
+}
+
 /// `1234567` -> `1.2 MB` (decimal units, as throughput figures are given).
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];

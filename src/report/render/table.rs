@@ -88,7 +88,10 @@ pub fn render(r: &Report, color: bool, layout: Layout) -> String {
         let _ = writeln!(o, "No application-link problems found.");
     } else {
         let mut t = table_for(color, layout);
-        let group = r.group_by.heading();
+        let heading = r.group_by.heading();
+        // Narrow: the group goes under the cause rather than into a column of its own, so
+        // host names and rule ids are not broken mid-word.
+        let group = heading.filter(|_| wide);
         let mut header = if wide {
             vec![
                 "#",
@@ -144,14 +147,23 @@ pub fn render(r: &Report, color: bool, layout: Layout) -> String {
                     ),
                 ]);
             } else {
+                let mut cause = format!(
+                    "{}\n{}\n{}",
+                    clean(&f.title),
+                    clean(&f.rule),
+                    products.join(", ")
+                );
+                if let Some(h) = heading {
+                    let _ = write!(
+                        cause,
+                        "\n{}: {}",
+                        h.to_lowercase(),
+                        clean(f.group.as_deref().unwrap_or("-"))
+                    );
+                }
                 row.extend([
                     sev,
-                    Cell::new(format!(
-                        "{}\n{}\n{}",
-                        clean(&f.title),
-                        clean(&f.rule),
-                        products.join(", ")
-                    )),
+                    Cell::new(cause),
                     Cell::new(f.count),
                     Cell::new(format!(
                         "{}\n{}",
@@ -205,11 +217,30 @@ pub fn render(r: &Report, color: bool, layout: Layout) -> String {
             "{}",
             wrap(&clean(f.cause.trim()), prose, "    Cause: ", "      ")
         );
+        if let Some(context) = &f.context {
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(&clean(context), prose, "    Context: ", "      ")
+            );
+        }
         for fact in &f.facts {
             let _ = writeln!(
                 o,
                 "{}",
                 wrap(&clean(fact), prose, "    Finding: ", "      ")
+            );
+        }
+        if let Some(remotes) = &f.remotes {
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(
+                    &super::remote_ends(remotes, |e| clean(e).into_owned()),
+                    prose,
+                    &format!("    {}: ", super::remote_label(remotes)),
+                    "      "
+                )
             );
         }
         for (key, vals) in &f.values {
