@@ -323,8 +323,10 @@ impl Gate {
     /// so that line is then searched for every literal from `from` or the line's start.
     pub fn find_literal(&self, haystack: &[u8], from: usize) -> Option<(usize, usize)> {
         let found = self.first_literal_start(haystack, from)?;
-        let line_start = memchr::memrchr(b'\n', &haystack[from..found]).map_or(from, |i| from + i + 1);
-        let line_end = memchr::memchr(b'\n', &haystack[found..]).map_or(haystack.len(), |i| found + i);
+        let line_start =
+            memchr::memrchr(b'\n', &haystack[from..found]).map_or(from, |i| from + i + 1);
+        let line_end =
+            memchr::memchr(b'\n', &haystack[found..]).map_or(haystack.len(), |i| found + i);
         let input = aho_corasick::Input::new(haystack).span(line_start..line_end);
         let m = self.in_line.find(input)?;
         Some((m.start(), m.end()))

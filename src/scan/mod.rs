@@ -624,8 +624,12 @@ mod tests {
     #[test]
     fn invalid_utf8_in_an_event_warns_and_goes_on() {
         let mut t = b"2024-01-01 10:00:00,000 INFO caf\xe9\n".to_vec();
-        t.extend_from_slice(b"2024-01-01 10:00:00,000 ERROR caf\xe9 oauth_problem=signature_invalid\n");
-        t.extend_from_slice(b"2024-01-01 10:00:01,000 ERROR cr\xe8me oauth_problem=signature_invalid\n");
+        t.extend_from_slice(
+            b"2024-01-01 10:00:00,000 ERROR caf\xe9 oauth_problem=signature_invalid\n",
+        );
+        t.extend_from_slice(
+            b"2024-01-01 10:00:01,000 ERROR cr\xe8me oauth_problem=signature_invalid\n",
+        );
         let s = scan(&t, 1 << 20);
         assert_eq!(s.events.len(), 2);
         assert_eq!(s.warnings.len(), 1);
