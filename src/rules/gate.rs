@@ -17,7 +17,7 @@
 //! (`" con"` is common, `"PKIX"` is not). A greedy weighted set cover then picks, until
 //! every literal is covered, the key with the most newly covered literals per unit of cost
 //! (ties: the smaller key). Each key also costs a fixed amount, raised step by step until
-//! at most [`MAX_GATE_KEYS`] keys are enough.
+//! at most [`MAX_GATE_KEYS`] keys (or [`CROWDED_GATE_KEYS`], below) are enough.
 //!
 //! The keys are searched with aho-corasick's packed searcher directly (Teddy, without the
 //! automaton around it: each key hit returns to the gate, so the lean call matters). A key
@@ -27,13 +27,15 @@
 //! without a prefilter, so a key that also occurs in ordinary text costs a few byte
 //! comparisons per hit.
 //!
-//! Why 48 keys and not 64 (measured 2026-12-02, `benches/`): with more than 32 patterns
-//! Teddy uses its "fat" form (16 buckets), and each bucket's 4-byte fingerprint is a union
-//! of nibble masks, so the false candidates Teddy must verify grow fast with the patterns
-//! per bucket. On the built-in catalog 64 keys were 25 % slower than 48, although each key
-//! was rarer; on three times the catalog 64 keys were 12 % faster than 48. A cost model of
-//! key frequency alone cannot see this, and the 3x catalog is still about 20 % slower than
-//! the built-in one (see the README's performance table).
+//! Why 48 keys, and 64 only for a crowded catalog (measured 2026-12-02, `benches/`): with
+//! more than 32 patterns Teddy uses its "fat" form (16 buckets), and each bucket's 4-byte
+//! fingerprint is a union of nibble masks, so the false candidates Teddy must verify grow
+//! with the patterns per bucket. On the built-in catalog 64 keys were 25 % slower than 48,
+//! although each key was rarer. On three times the catalog, 48 keys must include common
+//! ones (expected hits per byte of the background: about 6e-3, against 8e-4 for the
+//! built-in catalog), and 64 keys were 1.7x faster. So the gate takes 48 keys unless their
+//! expected hits exceed [`CROWDED_HIT_RATE`], and then up to 64. Fewer keys (32, Teddy's
+//! "slim" form) force keys as common as `"tion"` and were 2.6x slower.
 //!
 //! Exactness: a key is a substring of the literals it covers and a literal never spans a
 //! line, so the leftmost literal at or after a point lies in the line of the first key hit
@@ -43,9 +45,16 @@
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::BTreeMap;
 
-/// The most keys the gate is allowed when the catalog allows it: well inside Teddy's 64,
-/// where measurements showed no loss against a few keys (fewer keys force common ones).
+/// The most keys the gate takes when they are enough to avoid common keys: fat Teddy slows
+/// as its buckets fill (see the module notes).
 pub const MAX_GATE_KEYS: usize = 48;
+/// The keys allowed when 48 would leave the gate crowded: Teddy's limit.
+const CROWDED_GATE_KEYS: usize = 64;
+/// Expected key hits per byte of ordinary log text (the background) above which 48 keys are
+/// crowded: common keys were forced, and their hits cost more than the extra keys cost
+/// Teddy. The built-in catalog's 48 keys expect about 8e-4; three times the catalog about
+/// 6e-3 (measured 2026-12-02, see the module notes).
+const CROWDED_HIT_RATE: f64 = 2e-3;
 /// Length of a key (literals are at least this long: `catalog::MIN_LITERAL_LEN`).
 const KEY_LEN: usize = 4;
 
@@ -358,22 +367,10 @@ pub fn choose_keys(literals: &[String]) -> Vec<String> {
         return Vec::new();
     }
     let cands = candidates(literals);
-    let mut chosen = cover(&cands, literals.len(), 0.0);
-    if chosen.len() > MAX_GATE_KEYS {
-        // The smallest fixed cost per key (to a factor of 1.1, searched on a log scale)
-        // whose cover fits: the more keys, the rarer each one can be.
-        let (mut fits, mut too_small) = (1.0f64, 1e-12f64);
-        let mut best = cover(&cands, literals.len(), fits);
-        while fits / too_small > 1.1 {
-            let mid = (fits * too_small).sqrt();
-            let c = cover(&cands, literals.len(), mid);
-            if c.len() <= MAX_GATE_KEYS {
-                (fits, best) = (mid, c);
-            } else {
-                too_small = mid;
-            }
-        }
-        chosen = best;
+    let mut chosen = fit_cover(&cands, literals.len(), MAX_GATE_KEYS);
+    let hit_rate: f64 = chosen.iter().map(|&c| cands[c].per_byte).sum();
+    if hit_rate > CROWDED_HIT_RATE {
+        chosen = fit_cover(&cands, literals.len(), CROWDED_GATE_KEYS);
     }
     let mut keys: Vec<String> = chosen
         .into_iter()
@@ -381,6 +378,28 @@ pub fn choose_keys(literals: &[String]) -> Vec<String> {
         .collect();
     keys.sort();
     keys
+}
+
+/// The cover with the most keys that fit in `max_keys`: the smallest fixed cost per key (to
+/// a factor of 1.1, searched on a log scale) whose cover fits, since the more keys, the rarer
+/// each one can be.
+fn fit_cover(cands: &[Candidate], literals: usize, max_keys: usize) -> Vec<usize> {
+    let chosen = cover(cands, literals, 0.0);
+    if chosen.len() <= max_keys {
+        return chosen;
+    }
+    let (mut fits, mut too_small) = (1.0f64, 1e-12f64);
+    let mut best = cover(cands, literals, fits);
+    while fits / too_small > 1.1 {
+        let mid = (fits * too_small).sqrt();
+        let c = cover(cands, literals, mid);
+        if c.len() <= max_keys {
+            (fits, best) = (mid, c);
+        } else {
+            too_small = mid;
+        }
+    }
+    best
 }
 
 #[cfg(test)]
@@ -478,6 +497,26 @@ mod tests {
                     "{text:?} from {from}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_crowded_gate_may_use_up_to_64_keys_and_the_built_in_catalog_48() {
+        let (catalog, errors) = crate::rules::load_catalog(&[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(catalog.gate_keys().len() <= MAX_GATE_KEYS);
+        // The benchmark's three-times catalog: 48 keys would force common ones.
+        let extra = std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/extra-catalog"
+        ));
+        let (crowded, errors) = crate::rules::load_catalog(&[extra]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let keys = crowded.gate_keys();
+        assert!(keys.len() > MAX_GATE_KEYS, "{}", keys.len());
+        assert!(keys.len() <= CROWDED_GATE_KEYS, "{}", keys.len());
+        for lit in crowded.literals() {
+            assert!(keys.iter().any(|k| lit.contains(k.as_str())), "{lit}");
         }
     }
 
