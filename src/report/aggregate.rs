@@ -1067,6 +1067,18 @@ pub fn add_part_warnings(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::partial::ReportMeta;
+
+    /// Report metadata for tests: scanned at the epoch, no time window, undated left out.
+    fn meta_at_epoch(catalog: &Catalog, zone: &TimeZone) -> ReportMeta {
+        ReportMeta::new(
+            catalog,
+            jiff::Timestamp::from_second(0).unwrap(),
+            zone,
+            (None, None),
+            super::super::Undated::LeftOut,
+        )
+    }
 
     #[test]
     fn paths_order_folder_by_folder() {
@@ -1077,7 +1089,6 @@ mod tests {
 
     #[test]
     fn markers_are_not_events_and_lanes_are_per_node() {
-        use crate::report::partial::ReportMeta;
         let (catalog, errors) = crate::rules::load_catalog(&[]);
         assert!(errors.is_empty(), "{errors:?}");
         let marker = catalog.find("lifecycle-tomcat-started").unwrap();
@@ -1114,14 +1125,7 @@ mod tests {
             };
             b.add_input(&info, InputStats::default(), t);
         }
-        let meta = ReportMeta::new(
-            &catalog,
-            jiff::Timestamp::from_second(0).unwrap(),
-            &zone,
-            (None, None),
-            super::super::Undated::LeftOut,
-        );
-        let r = b.finish(meta);
+        let r = b.finish(meta_at_epoch(&catalog, &zone));
         assert_eq!(r.summary.events, 4, "markers are not events");
         assert_eq!(r.findings.len(), 1);
         assert_eq!(r.markers.len(), 2);
@@ -1153,7 +1157,6 @@ mod tests {
     /// in parts appended in order: the same findings, by cause and by remote.
     #[test]
     fn remote_ends_are_the_same_whatever_the_parts() {
-        use crate::report::partial::ReportMeta;
         let (catalog, errors) = crate::rules::load_catalog(&[]);
         assert!(errors.is_empty(), "{errors:?}");
         let rule = catalog.find("network-connection-refused").unwrap();
@@ -1209,14 +1212,7 @@ mod tests {
             };
             let mut b = ReportBuilder::new(&catalog, group_by);
             b.add_input(&info, InputStats::default(), whole.unwrap());
-            let meta = ReportMeta::new(
-                &catalog,
-                jiff::Timestamp::from_second(0).unwrap(),
-                &zone,
-                (None, None),
-                super::super::Undated::LeftOut,
-            );
-            let r = b.finish(meta);
+            let r = b.finish(meta_at_epoch(&catalog, &zone));
             serde_json::to_string(&r.findings).unwrap()
         };
         for group_by in [GroupBy::Cause, GroupBy::Remote] {

@@ -1,6 +1,6 @@
 //! The compiled rule catalog: validation of parsed rules, the prefilter (the gate, see
-//! `gate`) built from every rule's anchor literals, and classification of one event to one cause (the most
-//! specific rule wins; the other matching rules are kept as "also matched").
+//! `gate`) built from every rule's anchor literals, and classification of one event to one
+//! cause (the most specific rule wins; the other matching rules are kept as "also matched").
 
 use super::load::{LoadedFile, RuleError};
 use super::schema::{Category, ExampleSpec, Located, MarkerKind, RemoteKind, RuleSide, RuleSpec};
