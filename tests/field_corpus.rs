@@ -31,3 +31,37 @@ fn field_corpus_scores_without_miss_or_false_positive() {
         problems.join("\n")
     );
 }
+
+/// The gate prices its keys against `tests/field/background.log` (src/rules/gate.rs): it must
+/// be exactly the ordinary text of this corpus, the lines of its benign events and the stack
+/// frames of its failures, none reconstructed (`validate.py --background` writes it).
+#[test]
+fn gate_background_is_the_corpus_ordinary_text() {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/field"));
+    let (events, errors) = load_corpus(dir);
+    assert!(errors.is_empty(), "{errors:?}");
+    let is_frame = |line: &str| {
+        let t = line.trim_start();
+        t.starts_with("at ")
+            || t.strip_prefix("... ")
+                .and_then(|r| r.strip_suffix(" more"))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let mut want: Vec<&str> = events
+        .iter()
+        .filter(|e| !e.reconstructed)
+        .flat_map(|e| {
+            let benign = e.rule.as_deref() == Some("benign");
+            e.text.lines().filter(move |l| benign || is_frame(l))
+        })
+        .collect();
+    let file = std::fs::read_to_string(dir.join("background.log")).unwrap();
+    let mut got: Vec<&str> = file.lines().collect();
+    want.sort_unstable();
+    got.sort_unstable();
+    assert!(got.len() > 300, "{} lines", got.len());
+    assert!(
+        want == got,
+        "tests/field/background.log is out of date: run python3 tests/field/validate.py --background"
+    );
+}

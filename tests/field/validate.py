@@ -11,6 +11,9 @@ rule is "benign" exactly when family is benign, otherwise the id of a rule in
 rules/*.yaml or "new:<family>/<slug>" naming a proposed rule (family: one of the failure families).
 Usage also: validate.py [--sources] [--rules] [DIR] (DIR defaults to this folder;
 --rules prints how many events each rule id and proposed rule has).
+validate.py --background rewrites background.log: the ordinary log text of the corpus
+(every line of the benign events, and the stack frames of the failure events; nothing
+reconstructed), which the gate (src/rules/gate.rs) prices its keys against.
 """
 import collections
 import os
@@ -24,6 +27,8 @@ PRODUCTS = ["jira", "confluence", "bitbucket", "bamboo", "crowd", "fisheye"]
 FAMILIES = ["oauth", "ssl", "network", "http", "link-config", "hung", "integration", "benign"]
 REQUIRED = {"id", "product", "source", "family", "expect", "rule", "reconstructed", "text"}
 OPTIONAL = {"note"}
+# A stack frame or its "... N more" tail: ordinary text in any log, failure or not.
+FRAME = re.compile(r"^\s*(at |\.\.\. \d+ more)")
 
 
 def fail(msg):
@@ -53,6 +58,7 @@ def main():
     reconstructed = 0
     sources = collections.Counter()
     seen_text = {}
+    background = []
     for product in PRODUCTS:
         path = os.path.join(folder, f"{product}.yaml")
         if not os.path.exists(path):
@@ -107,6 +113,10 @@ def main():
             table[(e["family"], product)] += 1
             reconstructed += e["reconstructed"]
             sources[e["source"]] += 1
+            if not e["reconstructed"]:
+                for line in text.splitlines():
+                    if e["family"] == "benign" or FRAME.match(line):
+                        background.append(line)
     total = sum(by_product.values())
     failures = total - by_family["benign"]
     print(f"{total} events: {failures} failures, {by_family['benign']} benign, {reconstructed} reconstructed")
@@ -119,6 +129,10 @@ def main():
     if "--rules" in sys.argv:
         for rule, count in sorted(by_rule.items()):
             print(f"- {rule} ({count})")
+    if "--background" in sys.argv:
+        with open(os.path.join(folder, "background.log"), "w", encoding="utf-8") as fh:
+            fh.write("".join(line + "\n" for line in background))
+        print(f"background.log: {len(background)} lines")
     if "--sources" in sys.argv:
         for src, count in sorted(sources.items()):
             print(f"- {src} ({count})")
