@@ -554,16 +554,16 @@ pub fn run_collect<'a>(
         decode_ahead: threads > 1,
         ..ReadLimits::new(job.limits)
     };
-    let found = discover_inputs(&job, &limits)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Fatal(format!("cannot start worker threads: {e}")))?;
+    let found = pool.install(|| discover_inputs(&job, &limits))?;
     let inputs = &found.inputs;
     let old_state = match &job.state {
         Some(path) => Some(State::load(path).map_err(Fatal)?),
         None => None,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Fatal(format!("cannot start worker threads: {e}")))?;
 
     // Plan: probe inputs for the state, then cut each input into parts.
     let incremental = old_state

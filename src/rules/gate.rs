@@ -54,7 +54,7 @@ use std::collections::BTreeMap;
 
 /// The key counts the gate weighs, from a cover that must take common keys to one of rare
 /// keys that crowds Teddy's buckets. 64 is Teddy's limit.
-const GATE_KEY_COUNTS: [usize; 5] = [32, 40, 48, 56, TEDDY_MAX_KEYS];
+const GATE_KEY_COUNTS: [usize; 3] = [32, 48, TEDDY_MAX_KEYS];
 /// The most patterns aho-corasick's Teddy takes.
 const TEDDY_MAX_KEYS: usize = 64;
 /// What a key hit costs the buffer search, in nanoseconds: Teddy stops, the hit is checked
@@ -504,7 +504,7 @@ fn teddy_order<'k>(keys: &[&'k [u8]], freq: &[f64; 256]) -> (Vec<&'k [u8]>, f64)
         .collect();
     let cost = |members: &[usize]| bucket_cost(members.iter().map(|&i| keys[i]), freq);
     let mut costs: Vec<f64> = buckets.iter().map(|m| cost(m)).collect();
-    for _pass in 0..20 {
+    for _pass in 0..8 {
         let mut improved = false;
         for a in 0..count {
             for b in a + 1..count {

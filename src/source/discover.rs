@@ -190,62 +190,52 @@ fn stem_nodes(inputs: &mut [Found]) {
     }
 }
 
+/// What the walk met, in walk order: a file to look at, or a problem to report.
+enum Met {
+    File {
+        entry: walkdir::DirEntry,
+        is_log: bool,
+    },
+    Problem(Warning),
+}
+
+/// Walks `root` in file-name order. Opening each file to tell an archive from a log by its
+/// first bytes is the walk's cost on a fleet share of thousands of files, so that is done
+/// in parallel (in the scan's thread pool), and the results are taken in walk order.
 fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
+    use rayon::prelude::*;
+    let met = walk_entries(root);
+    let formats: Vec<Option<ArchiveFormat>> = met
+        .par_iter()
+        .map(|m| match m {
+            Met::File { entry, .. } => archive::format_of_file(entry.path()).or_else(|| {
+                // A `.zip` that is not one is listed to say what is wrong with it.
+                is_zip_name(&entry.file_name().to_string_lossy()).then_some(ArchiveFormat::Zip)
+            }),
+            Met::Problem(_) => None,
+        })
+        .collect();
     let first = d.inputs.len();
     // Per input: the first folder under the root (a host, in a fleet share), when the
     // input is at least one folder down; one shared string per folder.
     let mut tops: Vec<Option<Arc<str>>> = Vec::new();
     let mut last_top: Option<Arc<str>> = None;
-    let walker = WalkDir::new(root)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter();
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e
-                    .path()
-                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
-                let msg = if e.loop_ancestor().is_some() {
-                    "symbolic link loop; not followed".to_string()
-                } else if let Some(io) = e.io_error() {
-                    describe_io(io)
-                } else {
-                    e.to_string()
-                };
-                d.warnings.push(Warning::new(path, msg));
+    for (m, format) in met.into_iter().zip(formats) {
+        let (entry, is_log) = match m {
+            Met::File { entry, is_log } => (entry, is_log),
+            Met::Problem(w) => {
+                d.warnings.push(w);
                 continue;
             }
         };
-        let ft = entry.file_type();
-        if ft.is_dir() {
-            continue;
-        }
-        let name = entry.file_name().to_string_lossy();
-        let is_log = is_log_file_name(&name);
-        if !is_log && !may_be_archive(&name) {
-            continue;
-        }
-        if !ft.is_file() {
-            d.warnings.push(Warning::new(
-                entry.path().display().to_string(),
-                "not a regular file (FIFO, socket or device); skipped",
-            ));
-            continue;
-        }
         let before = d.inputs.len();
-        let format = archive::format_of_file(entry.path()).or_else(|| {
-            // A `.zip` that is not one is listed to say what is wrong with it.
-            is_zip_name(&name).then_some(ArchiveFormat::Zip)
-        });
         if let Some(format) = format {
             add_archive(entry.path(), format, limits, d);
         } else if is_log {
             let size = entry.metadata().ok().map(|m| m.len());
             d.inputs.push(file_input(entry.path(), size));
         } else {
-            if archive_extension(&name).is_some() {
+            if archive_extension(&entry.file_name().to_string_lossy()).is_some() {
                 d.warnings.push(Warning::new(
                     entry.path().display().to_string(),
                     "named like an archive but is not a zip or tar (by its first bytes); skipped",
@@ -284,6 +274,53 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
         tops.extend(std::iter::repeat_n(top, d.inputs.len() - before));
     }
     assign_fleet_hosts(&mut d.inputs[first..], &tops);
+}
+
+/// The files under `root` named like logs or archives, and the walk's problems, in walk
+/// order; nothing is opened.
+fn walk_entries(root: &Path) -> Vec<Met> {
+    let mut met = Vec::new();
+    let walker = WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
+                let msg = if e.loop_ancestor().is_some() {
+                    "symbolic link loop; not followed".to_string()
+                } else if let Some(io) = e.io_error() {
+                    describe_io(io)
+                } else {
+                    e.to_string()
+                };
+                met.push(Met::Problem(Warning::new(path, msg)));
+                continue;
+            }
+        };
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        let is_log = is_log_file_name(&name);
+        if !is_log && !may_be_archive(&name) {
+            continue;
+        }
+        if !ft.is_file() {
+            met.push(Met::Problem(Warning::new(
+                entry.path().display().to_string(),
+                "not a regular file (FIFO, socket or device); skipped",
+            )));
+            continue;
+        }
+        met.push(Met::File { entry, is_log });
+    }
+    met
 }
 
 /// A folder laid out as `<root>/<host>/...` gives each input its host as node (unless a
