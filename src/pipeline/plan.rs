@@ -64,7 +64,10 @@ pub fn plan_input(
         Location::File(path) => path,
         _ => return decoded_from(start),
     };
-    if decode::needs_decoder(path) {
+    if input
+        .plain
+        .map_or_else(|| decode::needs_decoder(path), |plain| !plain)
+    {
         return decoded_from(start);
     }
     let planned = std::fs::metadata(path).and_then(|meta| {

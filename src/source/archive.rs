@@ -257,12 +257,18 @@ pub fn format_of(head: &[u8]) -> Option<ArchiveFormat> {
 
 /// The archive format of a file on disk, by its magic bytes.
 pub fn format_of_file(path: &Path) -> Option<ArchiveFormat> {
-    let mut head = Vec::with_capacity(8192);
-    File::open(path)
-        .and_then(|f| f.take(8192).read_to_end(&mut head))
-        .ok()?;
-    format_of(&head)
+    format_of(&head_of_file(path).ok()?)
 }
+
+/// The first bytes of a file: enough for [`format_of`] and for telling plain text.
+pub fn head_of_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    File::open(path).and_then(|f| f.take(HEAD_BYTES as u64).read_to_end(&mut head))?;
+    Ok(head)
+}
+
+/// How much of a file [`head_of_file`] reads.
+const HEAD_BYTES: usize = 8192;
 
 /// Where in the nesting a listing is.
 struct Level {
@@ -468,6 +474,7 @@ impl Lister<'_> {
                 product: product_of(&member.name),
                 node: None,
                 size: Some(member.size),
+                plain: None,
                 location: Location::Member(Box::new(ArchiveMember {
                     archive: self.archive.clone(),
                     format: self.format,

@@ -66,7 +66,14 @@ pub fn needs_decoder(path: &std::path::Path) -> bool {
     {
         return false;
     }
-    head.starts_with(&GZIP_MAGIC) || !text::sniff(&head).is_plain()
+    head_needs_decoder(&head)
+}
+
+/// [`needs_decoder`], from the file's first bytes (at least [`text::SNIFF_BYTES`] of them,
+/// or the whole file).
+pub fn head_needs_decoder(head: &[u8]) -> bool {
+    let head = &head[..head.len().min(text::SNIFF_BYTES)];
+    head.starts_with(&GZIP_MAGIC) || !text::sniff(head).is_plain()
 }
 
 /// Opens an input and hands its decoded bytes to `f`. Archive members and gzip streams are

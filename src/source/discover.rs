@@ -13,7 +13,7 @@
 
 use super::archive::{self, archive_extension};
 use super::attribute::{product_of, role_of};
-use super::decode::ReadLimits;
+use super::decode::{self, ReadLimits};
 use super::limits::{Limits, MAX_DEPTH_CAP};
 use super::node::NodeFrom;
 use super::stdin::{self, StdinKind};
@@ -97,6 +97,7 @@ pub fn discover_with(paths: &[String], limits: &ReadLimits, nodes: &NodeFrom) ->
                         product: None,
                         node: None,
                         size: None,
+                        plain: None,
                     },
                     role: None,
                     time_zone: None,
@@ -120,10 +121,16 @@ pub fn discover_with(paths: &[String], limits: &ReadLimits, nodes: &NodeFrom) ->
                 arg.as_str(),
                 "not a regular file (FIFO, socket or device); skipped",
             )),
-            Ok(meta) => match archive::format_of_file(path) {
-                Some(format) => add_archive(path, format, limits, &mut d),
-                None => d.inputs.push(file_input(path, Some(meta.len()))),
-            },
+            Ok(meta) => {
+                let head = archive::head_of_file(path).ok();
+                match head.as_deref().and_then(archive::format_of) {
+                    Some(format) => add_archive(path, format, limits, &mut d),
+                    None => {
+                        let plain = head.map(|h| !decode::head_needs_decoder(&h));
+                        d.inputs.push(file_input(path, Some(meta.len()), plain));
+                    }
+                }
+            }
         }
         if d.relative.len() < d.inputs.len() {
             d.relative_since(d.relative.len(), &name);
@@ -136,7 +143,7 @@ pub fn discover_with(paths: &[String], limits: &ReadLimits, nodes: &NodeFrom) ->
     d
 }
 
-fn file_input(path: &Path, size: Option<u64>) -> Found {
+fn file_input(path: &Path, size: Option<u64>, plain: Option<bool>) -> Found {
     let shown = path.display().to_string();
     Found {
         input: Input {
@@ -145,6 +152,7 @@ fn file_input(path: &Path, size: Option<u64>) -> Found {
             node: None,
             size,
             display: shown.clone(),
+            plain,
         },
         role: role_of(&shown),
         time_zone: None,
@@ -205,14 +213,19 @@ enum Met {
 fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
     use rayon::prelude::*;
     let met = walk_entries(root);
-    let formats: Vec<Option<ArchiveFormat>> = met
+    let heads: Vec<(Option<ArchiveFormat>, Option<bool>)> = met
         .par_iter()
         .map(|m| match m {
-            Met::File { entry, .. } => archive::format_of_file(entry.path()).or_else(|| {
-                // A `.zip` that is not one is listed to say what is wrong with it.
-                is_zip_name(&entry.file_name().to_string_lossy()).then_some(ArchiveFormat::Zip)
-            }),
-            Met::Problem(_) => None,
+            Met::File { entry, .. } => {
+                let head = archive::head_of_file(entry.path()).ok();
+                let format = head.as_deref().and_then(archive::format_of).or_else(|| {
+                    // A `.zip` that is not one is listed to say what is wrong with it.
+                    is_zip_name(&entry.file_name().to_string_lossy()).then_some(ArchiveFormat::Zip)
+                });
+                let plain = head.map(|h| !decode::head_needs_decoder(&h));
+                (format, plain)
+            }
+            Met::Problem(_) => (None, None),
         })
         .collect();
     let first = d.inputs.len();
@@ -220,7 +233,7 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
     // input is at least one folder down; one shared string per folder.
     let mut tops: Vec<Option<Arc<str>>> = Vec::new();
     let mut last_top: Option<Arc<str>> = None;
-    for (m, format) in met.into_iter().zip(formats) {
+    for (m, (format, plain)) in met.into_iter().zip(heads) {
         let (entry, is_log) = match m {
             Met::File { entry, is_log } => (entry, is_log),
             Met::Problem(w) => {
@@ -233,7 +246,7 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
             add_archive(entry.path(), format, limits, d);
         } else if is_log {
             let size = entry.metadata().ok().map(|m| m.len());
-            d.inputs.push(file_input(entry.path(), size));
+            d.inputs.push(file_input(entry.path(), size, plain));
         } else {
             if archive_extension(&entry.file_name().to_string_lossy()).is_some() {
                 d.warnings.push(Warning::new(

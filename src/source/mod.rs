@@ -118,6 +118,9 @@ pub struct Input {
     pub node: Option<String>,
     /// Size on disk (or decompressed size of a zip member), when known (for progress).
     pub size: Option<u64>,
+    /// For a file: whether its first bytes, read when it was found, showed plain text that
+    /// can be split into byte ranges (`None`: not looked at yet).
+    pub plain: Option<bool>,
 }
 
 /// An input as discovery found it, with what it learnt beyond what the report's
