@@ -563,6 +563,33 @@ fn prometheus_metrics_in_the_textfile_format() {
     );
     assert!(value("linkdoctor_product_events", "product=\"confluence\"") > 0.0);
     assert!(value("linkdoctor_remote_events", "remote=\"jira1.example.com\"") > 0.0);
+    // The remote ends are the findings' own, with their kind: the JSON's and the metric's
+    // counts agree.
+    let remote_events: f64 = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "oauth-timestamp-refused")
+        .map(|f| {
+            let r = &f["remotes"];
+            let listed: f64 = r["ends"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["count"].as_f64().unwrap())
+                .sum();
+            listed + r["not_listed"].as_f64().unwrap()
+        })
+        .sum();
+    assert!(remote_events > 0.0);
+    assert_eq!(
+        value(
+            "linkdoctor_remote_events",
+            "rule=\"oauth-timestamp-refused\",remote="
+        ),
+        remote_events
+    );
+    assert!(value("linkdoctor_remote_events", "kind=\"applink\"") > 0.0);
     assert!(
         value(
             "linkdoctor_last_seen_timestamp_seconds",

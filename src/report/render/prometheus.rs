@@ -1,7 +1,7 @@
 //! The Prometheus text exposition format, as node_exporter's textfile collector reads it
 //! (`--format prometheus`, `--metrics FILE`): events per cause, per product, per node and
-//! per remote host, last-seen times, warnings, inputs, bytes and lines read, and the scan's
-//! duration and time. Label values come from logs: they are escaped as the format requires
+//! per remote end (the findings' remote ends, with their kind), last-seen times, warnings,
+//! inputs, bytes and lines read, and the scan's duration and time. Label values come from logs: they are escaped as the format requires
 //! (`\\`, `\"`, `\n`) and other control characters are dropped. [`write_atomically`] puts
 //! the file in place by a rename, so a collector never reads half of it.
 
@@ -67,7 +67,7 @@ pub fn render(report: &Report, duration: Option<f64>) -> String {
     // Per cause: findings of several groups (--group-by) add up.
     let mut per_rule: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
     let mut last_seen: BTreeMap<&str, i64> = BTreeMap::new();
-    let mut remotes: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut remotes: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
     for f in &report.findings {
         *per_rule
             .entry((f.rule.as_str(), f.severity.name(), f.category))
@@ -76,9 +76,12 @@ pub fn render(report: &Report, duration: Option<f64>) -> String {
             let e = last_seen.entry(f.rule.as_str()).or_insert(t);
             *e = (*e).max(t);
         }
-        if let Some(hosts) = f.values.get("host") {
-            for (host, n) in hosts.iter().filter(|(_, n)| **n > 0) {
-                *remotes.entry((f.rule.as_str(), host.as_str())).or_default() += n;
+        if let Some(r) = &f.remotes {
+            let listed = r.ends.iter().map(|e| (e.remote.as_str(), e.count));
+            let left_out =
+                (r.not_listed > 0).then_some((crate::report::REMOTES_LEFT_OUT, r.not_listed));
+            for (end, n) in listed.chain(left_out) {
+                *remotes.entry((f.rule.as_str(), end, r.kind)).or_default() += n;
             }
         }
     }
@@ -132,13 +135,18 @@ pub fn render(report: &Report, duration: Option<f64>) -> String {
     );
     let samples: Vec<_> = remotes
         .iter()
-        .map(|((r, h), n)| (labels(&[("rule", r), ("remote", h)]), n.to_string()))
+        .map(|((r, h, k), n)| {
+            (
+                labels(&[("rule", r), ("remote", h), ("kind", k)]),
+                n.to_string(),
+            )
+        })
         .collect();
     family(
         &mut out,
         "linkdoctor_remote_events",
         "gauge",
-        "Events per cause and remote host the events name (at most 64 hosts per cause).",
+        "Events per cause and remote end (host, or host:port where the log names the port; kind: applink, directory or integration); the ends past 64 per finding add up under \"(other remote ends)\".",
         &samples,
     );
     let samples: Vec<_> = last_seen
