@@ -8,6 +8,7 @@ use crate::model::{Product, Severity, Side};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Compiled size limit of one rule regex (bytes of automaton), and its nesting limit.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -34,11 +35,11 @@ pub struct Rule {
     /// category's default).
     pub remote: RemoteKind,
     /// With `side: either`: matches the provider's evidence lines.
-    pub provider_if: Option<Regex>,
+    pub provider_if: Option<RuleRegex>,
     pub literals: Vec<String>,
-    pub regex: Option<Regex>,
-    pub unless: Option<Regex>,
-    pub extract: Vec<(String, Regex)>,
+    pub regex: Option<RuleRegex>,
+    pub unless: Option<RuleRegex>,
+    pub extract: Vec<(String, RuleRegex)>,
     pub cause: String,
     pub remediation: Vec<String>,
     pub references: Vec<String>,
@@ -133,7 +134,7 @@ impl Catalog {
                     continue;
                 }
                 seen_here.insert(id.clone(), spec.id.referenced.line());
-                match compile_rule(&file.origin, i, spec) {
+                match compile_rule(&file.origin, i, spec, file.builtin) {
                     Ok(rule) => match by_id.get(&rule.id) {
                         Some(&at) => rules[at] = rule,
                         None => {
@@ -287,21 +288,83 @@ fn compile_regex(
     loc: &Located,
     field: String,
     case_insensitive: bool,
-) -> Result<Regex, RuleError> {
-    RegexBuilder::new(&loc.value)
+    defer: bool,
+) -> Result<RuleRegex, RuleError> {
+    let located = |msg: String| {
+        let msg = msg.lines().last().unwrap_or("invalid regex").trim();
+        let msg = msg.strip_prefix("error: ").unwrap_or(msg).to_string();
+        RuleError::at(origin, loc, field.clone(), format!("invalid regex: {msg}"))
+    };
+    if defer {
+        // Parsed now (syntax errors stay located), compiled on first use.
+        regex_syntax::ParserBuilder::new()
+            .case_insensitive(case_insensitive)
+            .nest_limit(REGEX_NEST_LIMIT)
+            .build()
+            .parse(&loc.value)
+            .map_err(|e| located(e.to_string()))?;
+        return Ok(RuleRegex {
+            pattern: loc.value.clone(),
+            case_insensitive,
+            compiled: OnceLock::new(),
+        });
+    }
+    build_regex(&loc.value, case_insensitive)
+        .map(Regex::into)
+        .map_err(|e| located(e.to_string()))
+}
+
+/// The explicit capture groups of a pattern (0 when it does not parse).
+fn capture_groups(pattern: &str) -> usize {
+    regex_syntax::Parser::new()
+        .parse(pattern)
+        .map_or(0, |hir| hir.properties().explicit_captures_len())
+}
+
+fn build_regex(pattern: &str, case_insensitive: bool) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
         .case_insensitive(case_insensitive)
         .size_limit(REGEX_SIZE_LIMIT)
         .nest_limit(REGEX_NEST_LIMIT)
         .build()
-        .map_err(|e| {
-            let msg = e.to_string();
-            let msg = msg.lines().last().unwrap_or("invalid regex").trim();
-            let msg = msg.strip_prefix("error: ").unwrap_or(msg).to_string();
-            RuleError::at(origin, loc, field, format!("invalid regex: {msg}"))
-        })
 }
 
-fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleError> {
+/// A rule's regex. A user's rules are compiled when they are loaded, so every error is
+/// reported with its file and line. The built-in rules' regexes (some four hundred) are
+/// parsed when loaded and compiled the first time they are used: a scan meets few of them,
+/// and compiling them all was about a third of the program's start-up; `cargo test`
+/// compiles and runs every one (the rule examples).
+#[derive(Debug, Clone)]
+pub struct RuleRegex {
+    pattern: String,
+    case_insensitive: bool,
+    compiled: OnceLock<Regex>,
+}
+
+impl From<Regex> for RuleRegex {
+    fn from(re: Regex) -> Self {
+        RuleRegex {
+            pattern: re.as_str().to_string(),
+            case_insensitive: false,
+            compiled: OnceLock::from(re),
+        }
+    }
+}
+
+impl std::ops::Deref for RuleRegex {
+    type Target = Regex;
+    fn deref(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            build_regex(&self.pattern, self.case_insensitive).unwrap_or_else(|_| {
+                // Only a built-in regex over the size limit gets here, which the rule
+                // tests would have caught: match nothing rather than stop the scan.
+                Regex::new(r"[^\s\S]").expect("static regex")
+            })
+        })
+    }
+}
+
+fn compile_rule(origin: &str, i: usize, spec: RuleSpec, defer: bool) -> Result<Rule, RuleError> {
     let field = |name: &str| format!("rules[{i}].{name}");
     if !is_kebab_case(&spec.id.value) {
         return Err(RuleError::at(
@@ -370,16 +433,22 @@ fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleErro
         .matcher
         .regex
         .as_ref()
-        .map(|r| compile_regex(origin, r, field("match.regex"), ci))
+        .map(|r| compile_regex(origin, r, field("match.regex"), ci, defer))
         .transpose()?;
     let unless = spec
         .matcher
         .unless
         .as_ref()
-        .map(|r| compile_regex(origin, r, field("match.unless"), ci))
+        .map(|r| compile_regex(origin, r, field("match.unless"), ci, defer))
         .transpose()?;
     let provider_if = match (&spec.provider_if, spec.side) {
-        (Some(r), RuleSide::Either) => Some(compile_regex(origin, r, field("provider_if"), false)?),
+        (Some(r), RuleSide::Either) => Some(compile_regex(
+            origin,
+            r,
+            field("provider_if"),
+            false,
+            defer,
+        )?),
         (Some(r), _) => {
             return Err(RuleError::at(
                 origin,
@@ -392,8 +461,8 @@ fn compile_rule(origin: &str, i: usize, spec: RuleSpec) -> Result<Rule, RuleErro
     };
     let mut extract = Vec::new();
     for (name, loc) in &spec.extract {
-        let re = compile_regex(origin, loc, field(&format!("extract.{name}")), false)?;
-        if re.captures_len() < 2 {
+        let re = compile_regex(origin, loc, field(&format!("extract.{name}")), false, defer)?;
+        if capture_groups(&loc.value) < 1 {
             return Err(RuleError::at(
                 origin,
                 loc,
@@ -437,6 +506,46 @@ mod tests {
 
     fn catalog(yaml: &str) -> (Catalog, Vec<RuleError>) {
         Catalog::compile(vec![parse_rule_file("t.yaml", yaml).unwrap()])
+    }
+
+    /// Built-in regexes are compiled on first use, but their errors are still located when
+    /// the catalog is loaded, like a user's; and a deferred regex matches as a compiled one.
+    #[test]
+    fn deferred_regexes_are_checked_when_loaded_and_match_when_used() {
+        let yaml = |regex: &str, extract: &str| {
+            format!(
+                "rules:\n  - id: r\n    title: R\n    category: ssl\n    severity: error\n    match: {{ literals: [\"PKIX path\"], regex: '{regex}' }}\n    extract: {{ host: '{extract}' }}\n    cause: c\n    remediation: [\"r\"]\n    examples: {{ match: [], no_match: [] }}\n"
+            )
+        };
+        for builtin in [false, true] {
+            let load = |text: String| {
+                let file = LoadedFile {
+                    builtin,
+                    ..parse_rule_file("t.yaml", &text).unwrap()
+                };
+                Catalog::compile(vec![file])
+            };
+            let (_, errors) = load(yaml("PKIX (path", "host=(\\S+)"));
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].field.as_deref(), Some("rules[0].match.regex"));
+            assert!(errors[0].message.contains("invalid regex"), "{errors:?}");
+            let (_, errors) = load(yaml("PKIX path", "host=\\S+"));
+            assert_eq!(
+                errors[0].field.as_deref(),
+                Some("rules[0].extract.host"),
+                "{errors:?}"
+            );
+            let (cat, errors) = load(yaml("PKIX path (building|validation)", "host=(\\S+)"));
+            assert!(errors.is_empty(), "{errors:?}");
+            let rule = &cat.rules()[0];
+            assert!(
+                rule.regex
+                    .as_ref()
+                    .unwrap()
+                    .is_match("PKIX path building failed")
+            );
+            assert!(!rule.regex.as_ref().unwrap().is_match("PKIX path"));
+        }
     }
 
     #[test]
@@ -508,7 +617,7 @@ rules:
     fn side_comes_from_rule_metadata() {
         let mut r = crate::rules::test_rule("either", "oauth_problem");
         r.side = RuleSide::Either;
-        r.provider_if = Some(Regex::new("Rejecting OAuth request").unwrap());
+        r.provider_if = Some(Regex::new("Rejecting OAuth request").unwrap().into());
         let c = Catalog::from_rules(vec![r]);
         let provider = "WARN Rejecting OAuth request: oauth_problem=timestamp_refused";
         let consumer =

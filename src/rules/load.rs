@@ -90,6 +90,9 @@ impl fmt::Display for RuleError {
 pub struct LoadedFile {
     pub origin: String,
     pub rules: Vec<RuleSpec>,
+    /// A built-in file (part of the program, tested by `cargo test`): its regexes are
+    /// compiled on first use.
+    pub builtin: bool,
 }
 
 /// Parses one rule file's text. `origin` names the file in errors.
@@ -107,6 +110,7 @@ pub fn parse_rule_file(origin: &str, text: &str) -> Result<LoadedFile, RuleError
         Ok(file) => Ok(LoadedFile {
             origin: origin.to_string(),
             rules: file.rules,
+            builtin: false,
         }),
         Err(e) => {
             let loc = e.location();
@@ -144,7 +148,12 @@ fn strip_location_prefix(message: &str) -> String {
 pub fn builtin_files() -> Result<Vec<LoadedFile>, RuleError> {
     BUILTIN_FILES
         .iter()
-        .map(|(name, text)| parse_rule_file(name, text))
+        .map(|(name, text)| {
+            parse_rule_file(name, text).map(|file| LoadedFile {
+                builtin: true,
+                ..file
+            })
+        })
         .collect()
 }
 
