@@ -121,16 +121,10 @@ pub fn discover_with(paths: &[String], limits: &ReadLimits, nodes: &NodeFrom) ->
                 arg.as_str(),
                 "not a regular file (FIFO, socket or device); skipped",
             )),
-            Ok(meta) => {
-                let head = archive::head_of_file(path).ok();
-                match head.as_deref().and_then(archive::format_of) {
-                    Some(format) => add_archive(path, format, limits, &mut d),
-                    None => {
-                        let plain = head.map(|h| !decode::head_needs_decoder(&h));
-                        d.inputs.push(file_input(path, Some(meta.len()), plain));
-                    }
-                }
-            }
+            Ok(meta) => match read_head(path) {
+                (Some(format), _) => add_archive(path, format, limits, &mut d),
+                (None, plain) => d.inputs.push(file_input(path, Some(meta.len()), plain)),
+            },
         }
         if d.relative.len() < d.inputs.len() {
             d.relative_since(d.relative.len(), &name);
@@ -141,6 +135,18 @@ pub fn discover_with(paths: &[String], limits: &ReadLimits, nodes: &NodeFrom) ->
         d.warnings.push(w);
     }
     d
+}
+
+/// What a file's first bytes, read once, say: its archive format, if it is one, and whether
+/// it is plain text that can be split into byte ranges (`None`: unreadable).
+fn read_head(path: &Path) -> (Option<ArchiveFormat>, Option<bool>) {
+    match archive::head_of_file(path) {
+        Ok(head) => (
+            archive::format_of(&head),
+            Some(!decode::head_needs_decoder(&head)),
+        ),
+        Err(_) => (None, None),
+    }
 }
 
 fn file_input(path: &Path, size: Option<u64>, plain: Option<bool>) -> Found {
@@ -217,12 +223,11 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
         .par_iter()
         .map(|m| match m {
             Met::File { entry, .. } => {
-                let head = archive::head_of_file(entry.path()).ok();
-                let format = head.as_deref().and_then(archive::format_of).or_else(|| {
+                let (format, plain) = read_head(entry.path());
+                let format = format.or_else(|| {
                     // A `.zip` that is not one is listed to say what is wrong with it.
                     is_zip_name(&entry.file_name().to_string_lossy()).then_some(ArchiveFormat::Zip)
                 });
-                let plain = head.map(|h| !decode::head_needs_decoder(&h));
                 (format, plain)
             }
             Met::Problem(_) => (None, None),
