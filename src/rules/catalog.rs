@@ -297,7 +297,7 @@ fn compile_regex(
     };
     if defer {
         // Parsed now (syntax errors stay located), compiled on first use.
-        regex_syntax::ParserBuilder::new()
+        let hir = regex_syntax::ParserBuilder::new()
             .case_insensitive(case_insensitive)
             .nest_limit(REGEX_NEST_LIMIT)
             .build()
@@ -306,19 +306,13 @@ fn compile_regex(
         return Ok(RuleRegex {
             pattern: loc.value.clone(),
             case_insensitive,
+            groups: hir.properties().explicit_captures_len(),
             compiled: OnceLock::new(),
         });
     }
     build_regex(&loc.value, case_insensitive)
         .map(Regex::into)
         .map_err(|e| located(e.to_string()))
-}
-
-/// The explicit capture groups of a pattern (0 when it does not parse).
-fn capture_groups(pattern: &str) -> usize {
-    regex_syntax::Parser::new()
-        .parse(pattern)
-        .map_or(0, |hir| hir.properties().explicit_captures_len())
 }
 
 fn build_regex(pattern: &str, case_insensitive: bool) -> Result<Regex, regex::Error> {
@@ -338,7 +332,16 @@ fn build_regex(pattern: &str, case_insensitive: bool) -> Result<Regex, regex::Er
 pub struct RuleRegex {
     pattern: String,
     case_insensitive: bool,
+    /// Explicit capture groups (known without compiling).
+    groups: usize,
     compiled: OnceLock<Regex>,
+}
+
+impl RuleRegex {
+    /// Explicit capture groups of the pattern.
+    pub fn groups(&self) -> usize {
+        self.groups
+    }
 }
 
 impl From<Regex> for RuleRegex {
@@ -346,6 +349,7 @@ impl From<Regex> for RuleRegex {
         RuleRegex {
             pattern: re.as_str().to_string(),
             case_insensitive: false,
+            groups: re.captures_len() - 1,
             compiled: OnceLock::from(re),
         }
     }
@@ -462,7 +466,7 @@ fn compile_rule(origin: &str, i: usize, spec: RuleSpec, defer: bool) -> Result<R
     let mut extract = Vec::new();
     for (name, loc) in &spec.extract {
         let re = compile_regex(origin, loc, field(&format!("extract.{name}")), false, defer)?;
-        if capture_groups(&loc.value) < 1 {
+        if re.groups() < 1 {
             return Err(RuleError::at(
                 origin,
                 loc,
