@@ -153,8 +153,9 @@ struct Candidate<'a> {
     per_byte: f64,
 }
 
-/// The candidate keys of `literals`, with their costs from the background.
-fn candidates(literals: &[String]) -> Vec<Candidate<'_>> {
+/// The candidate keys of `literals`, with their costs from the background (`chain` is its
+/// byte chain).
+fn candidates<'l>(literals: &'l [String], chain: &ByteChain) -> Vec<Candidate<'l>> {
     let mut covers: BTreeMap<&[u8], Vec<u32>> = BTreeMap::new();
     for (i, lit) in literals.iter().enumerate() {
         let b = lit.as_bytes();
@@ -182,7 +183,6 @@ fn candidates(literals: &[String]) -> Vec<Candidate<'_>> {
         }
     }
     let background_bytes = background_bytes.max(1) as f64;
-    let chain = ByteChain::new();
     covers
         .into_iter()
         .zip(hits)
@@ -420,8 +420,10 @@ pub fn choose_keys(literals: &[String]) -> Vec<String> {
     if literals.is_empty() {
         return Vec::new();
     }
-    let cands = candidates(literals);
-    let freq = byte_frequencies();
+    let chain = ByteChain::new();
+    let cands = candidates(literals, &chain);
+    // The background's byte frequencies also price Teddy's candidates.
+    let freq = &chain.first;
     let mut best: Option<(f64, Vec<&[u8]>)> = None;
     let mut tried = Vec::new();
     for max_keys in GATE_KEY_COUNTS {
@@ -432,7 +434,7 @@ pub fn choose_keys(literals: &[String]) -> Vec<String> {
         let hits: f64 = chosen.iter().map(|&c| cands[c].per_byte).sum();
         let mut keys: Vec<&[u8]> = chosen.iter().map(|&c| cands[c].key).collect();
         keys.sort();
-        let (ordered, candidates) = teddy_order(&keys, &freq);
+        let (ordered, candidates) = teddy_order(&keys, freq);
         let cost = HIT_NS * hits + CANDIDATE_NS * candidates;
         if best.as_ref().is_none_or(|(b, _)| cost < *b) {
             best = Some((cost, ordered));
