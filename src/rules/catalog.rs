@@ -342,6 +342,11 @@ impl RuleRegex {
     pub fn groups(&self) -> usize {
         self.groups
     }
+
+    /// The pattern as written in the rule, without compiling it.
+    pub fn as_str(&self) -> &str {
+        &self.pattern
+    }
 }
 
 impl From<Regex> for RuleRegex {
