@@ -417,6 +417,46 @@ impl Gate {
 /// background is lowest wins: its key hits, at [`HIT_NS`] each, and its Teddy candidates, at
 /// [`CANDIDATE_NS`] per key compared.
 pub fn choose_keys(literals: &[String]) -> Vec<String> {
+    cached_keys(literals).unwrap_or_else(|| choose_keys_fresh(literals))
+}
+
+/// The keys chosen for the built-in catalog, kept in the source so that start-up need not
+/// choose them again (choosing takes about 10 ms, a large part of a short run: a fleet of
+/// small files, a cron scan of fresh lines). The file names the literal list it was chosen
+/// for; the test `builtin_key_cache_is_current` rewrites it when the rules or the
+/// background change, and a catalog with any other literals (user rules) chooses afresh.
+const BUILTIN_KEYS: &str = include_str!("builtin-gate.json");
+
+/// What `builtin-gate.json` holds.
+#[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+struct KeyCache {
+    /// [`literals_digest`] of the literal list the keys were chosen for.
+    literals: String,
+    keys: Vec<String>,
+}
+
+/// A digest of a literal list, in order.
+fn literals_digest(literals: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for lit in literals {
+        h.update((lit.len() as u64).to_le_bytes());
+        h.update(lit.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The cached keys, when they were chosen for exactly these literals (and still cover them).
+fn cached_keys(literals: &[String]) -> Option<Vec<String>> {
+    let cache: KeyCache = serde_json::from_str(BUILTIN_KEYS).ok()?;
+    let covered = literals
+        .iter()
+        .all(|lit| cache.keys.iter().any(|k| lit.contains(k.as_str())));
+    (covered && cache.literals == literals_digest(literals)).then_some(cache.keys)
+}
+
+/// [`choose_keys`] without the cache.
+fn choose_keys_fresh(literals: &[String]) -> Vec<String> {
     if literals.is_empty() {
         return Vec::new();
     }
@@ -654,6 +694,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The cached keys of the built-in catalog are the ones it would choose. When they are
+    /// not (a rule or the background changed), the cache is rewritten and the test fails:
+    /// commit the new `src/rules/builtin-gate.json` and run again.
+    #[test]
+    fn builtin_key_cache_is_current() {
+        let (catalog, errors) = crate::rules::load_catalog(&[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let fresh = KeyCache {
+            literals: literals_digest(catalog.literals()),
+            keys: choose_keys_fresh(catalog.literals()),
+        };
+        let cached: Option<KeyCache> = serde_json::from_str(BUILTIN_KEYS).ok();
+        if cached.as_ref() != Some(&fresh) {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/rules/builtin-gate.json");
+            let text = serde_json::to_string_pretty(&fresh).expect("json") + "\n";
+            std::fs::write(path, text).expect("write the key cache");
+            panic!("{path} was stale and has been rewritten; build and test again");
+        }
+        assert_eq!(catalog.gate_keys(), fresh.keys.as_slice());
+    }
+
+    #[test]
+    fn other_literals_choose_afresh() {
+        let literals = lits(&["PKIX path building failed", "oauth_problem"]);
+        assert!(cached_keys(&literals).is_none());
+        assert_eq!(choose_keys(&literals), choose_keys_fresh(&literals));
     }
 
     #[test]
