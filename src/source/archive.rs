@@ -262,9 +262,27 @@ pub fn format_of_file(path: &Path) -> Option<ArchiveFormat> {
 
 /// The first bytes of a file: enough for [`format_of`] and for telling plain text.
 pub fn head_of_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(HEAD_BYTES);
-    File::open(path).and_then(|f| f.take(HEAD_BYTES as u64).read_to_end(&mut head))?;
-    Ok(head)
+    head_and_size(path).map(|(head, _)| head)
+}
+
+/// The first bytes of a file (see [`head_of_file`]) and its size, from one open: one `read`
+/// when the file holds at least that many bytes (`read_to_end` would probe for the end with
+/// a second one), and the size from the open file.
+pub fn head_and_size(path: &Path) -> std::io::Result<(Vec<u8>, u64)> {
+    let mut file = File::open(path)?;
+    let size = file.metadata()?.len();
+    let mut head = vec![0; HEAD_BYTES];
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(filled);
+    Ok((head, size))
 }
 
 /// How much of a file [`head_of_file`] reads.

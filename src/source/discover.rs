@@ -122,8 +122,14 @@ pub fn discover_with(paths: &[String], limits: &ReadLimits, nodes: &NodeFrom) ->
                 "not a regular file (FIFO, socket or device); skipped",
             )),
             Ok(meta) => match read_head(path) {
-                (Some(format), _) => add_archive(path, format, limits, &mut d),
-                (None, plain) => d.inputs.push(file_input(path, Some(meta.len()), plain)),
+                Head {
+                    format: Some(format),
+                    ..
+                } => add_archive(path, format, limits, &mut d),
+                Head { plain, size, .. } => {
+                    d.inputs
+                        .push(file_input(path, size.or(Some(meta.len())), plain))
+                }
             },
         }
         if d.relative.len() < d.inputs.len() {
@@ -137,15 +143,25 @@ pub fn discover_with(paths: &[String], limits: &ReadLimits, nodes: &NodeFrom) ->
     d
 }
 
-/// What a file's first bytes, read once, say: its archive format, if it is one, and whether
-/// it is plain text that can be split into byte ranges (`None`: unreadable).
-fn read_head(path: &Path) -> (Option<ArchiveFormat>, Option<bool>) {
-    match archive::head_of_file(path) {
-        Ok(head) => (
-            archive::format_of(&head),
-            Some(!decode::head_needs_decoder(&head)),
-        ),
-        Err(_) => (None, None),
+/// What a file's first bytes, read once, say.
+#[derive(Default)]
+struct Head {
+    /// Its archive format, if it is one.
+    format: Option<ArchiveFormat>,
+    /// Whether it is plain text that can be split into byte ranges (`None`: unreadable).
+    plain: Option<bool>,
+    /// Its size when it was opened.
+    size: Option<u64>,
+}
+
+fn read_head(path: &Path) -> Head {
+    match archive::head_and_size(path) {
+        Ok((head, size)) => Head {
+            format: archive::format_of(&head),
+            plain: Some(!decode::head_needs_decoder(&head)),
+            size: Some(size),
+        },
+        Err(_) => Head::default(),
     }
 }
 
@@ -219,18 +235,21 @@ enum Met {
 fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
     use rayon::prelude::*;
     let met = walk_entries(root);
-    let heads: Vec<(Option<ArchiveFormat>, Option<bool>)> = met
+    let heads: Vec<Head> = met
         .par_iter()
         .map(|m| match m {
             Met::File { entry, .. } => {
-                let (format, plain) = read_head(entry.path());
-                let format = format.or_else(|| {
-                    // A `.zip` that is not one is listed to say what is wrong with it.
-                    is_zip_name(&entry.file_name().to_string_lossy()).then_some(ArchiveFormat::Zip)
-                });
-                (format, plain)
+                let head = read_head(entry.path());
+                Head {
+                    format: head.format.or_else(|| {
+                        // A `.zip` that is not one is listed to say what is wrong with it.
+                        is_zip_name(&entry.file_name().to_string_lossy())
+                            .then_some(ArchiveFormat::Zip)
+                    }),
+                    ..head
+                }
             }
-            Met::Problem(_) => (None, None),
+            Met::Problem(_) => Head::default(),
         })
         .collect();
     let first = d.inputs.len();
@@ -238,7 +257,15 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
     // input is at least one folder down; one shared string per folder.
     let mut tops: Vec<Option<Arc<str>>> = Vec::new();
     let mut last_top: Option<Arc<str>> = None;
-    for (m, (format, plain)) in met.into_iter().zip(heads) {
+    for (
+        m,
+        Head {
+            format,
+            plain,
+            size,
+        },
+    ) in met.into_iter().zip(heads)
+    {
         let (entry, is_log) = match m {
             Met::File { entry, is_log } => (entry, is_log),
             Met::Problem(w) => {
@@ -250,7 +277,6 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
         if let Some(format) = format {
             add_archive(entry.path(), format, limits, d);
         } else if is_log {
-            let size = entry.metadata().ok().map(|m| m.len());
             d.inputs.push(file_input(entry.path(), size, plain));
         } else {
             if archive_extension(&entry.file_name().to_string_lossy()).is_some() {
