@@ -321,14 +321,59 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
 }
 
 /// The files under `root` named like logs or archives, and the walk's problems, in walk
-/// order; nothing is opened.
+/// order; nothing is opened. The root's own entries are listed first, then the folders
+/// under it are walked side by side in the pool (a fleet share's host folders) and their
+/// lists put where each folder was: the same list as one walk of the root gives.
 fn walk_entries(root: &Path) -> Vec<Met> {
+    use rayon::prelude::*;
+    let mut folders = Vec::new();
+    let top = walk_list(
+        WalkDir::new(root).max_depth(1),
+        root,
+        None,
+        Some(&mut folders),
+    );
+    let below: Vec<Vec<Walked>> = folders
+        .par_iter()
+        .map(|folder| walk_list(WalkDir::new(folder).min_depth(1), root, Some(root), None))
+        .collect();
+    let mut below = below.into_iter();
     let mut met = Vec::new();
-    let walker = WalkDir::new(root)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter();
-    for entry in walker {
+    for walked in top {
+        match walked {
+            Walked::Met(m) => met.push(m),
+            Walked::Folder => {
+                met.extend(below.next().into_iter().flatten().filter_map(|w| match w {
+                    Walked::Met(m) => Some(m),
+                    Walked::Folder => None,
+                }))
+            }
+        }
+    }
+    met
+}
+
+/// What a walk yields, in order: something met, or the place of a folder walked apart.
+enum Walked {
+    Met(Met),
+    Folder,
+}
+
+/// Walks with `walker`, links followed, in file-name order. `root` names a problem the
+/// walker cannot place. With `folders`, each folder met is handed there and marked in its
+/// place (the walker is one level deep); without, folders are walked into. `outer`, for the
+/// walk of a folder under the root, is that root: a link back to it is a loop, as one walk
+/// of the root would say.
+fn walk_list(
+    walker: WalkDir,
+    root: &Path,
+    outer: Option<&Path>,
+    mut folders: Option<&mut Vec<std::path::PathBuf>>,
+) -> Vec<Walked> {
+    let mut met = Vec::new();
+    let outer = outer.and_then(|o| std::fs::canonicalize(o).ok());
+    let mut walker = walker.follow_links(true).sort_by_file_name().into_iter();
+    while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -336,18 +381,33 @@ fn walk_entries(root: &Path) -> Vec<Met> {
                     .path()
                     .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
                 let msg = if e.loop_ancestor().is_some() {
-                    "symbolic link loop; not followed".to_string()
+                    LOOP.to_string()
                 } else if let Some(io) = e.io_error() {
                     describe_io(io)
                 } else {
                     e.to_string()
                 };
-                met.push(Met::Problem(Warning::new(path, msg)));
+                met.push(Walked::Met(Met::Problem(Warning::new(path, msg))));
                 continue;
             }
         };
         let ft = entry.file_type();
         if ft.is_dir() {
+            if let Some(folders) = folders.as_deref_mut() {
+                if entry.depth() > 0 {
+                    folders.push(entry.into_path());
+                    met.push(Walked::Folder);
+                }
+            } else if entry.path_is_symlink()
+                && outer.is_some()
+                && std::fs::canonicalize(entry.path()).ok() == outer
+            {
+                walker.skip_current_dir();
+                met.push(Walked::Met(Met::Problem(Warning::new(
+                    entry.path().display().to_string(),
+                    LOOP,
+                ))));
+            }
             continue;
         }
         let name = entry.file_name().to_string_lossy();
@@ -356,16 +416,19 @@ fn walk_entries(root: &Path) -> Vec<Met> {
             continue;
         }
         if !ft.is_file() {
-            met.push(Met::Problem(Warning::new(
+            met.push(Walked::Met(Met::Problem(Warning::new(
                 entry.path().display().to_string(),
                 "not a regular file (FIFO, socket or device); skipped",
-            )));
+            ))));
             continue;
         }
-        met.push(Met::File { entry, is_log });
+        met.push(Walked::Met(Met::File { entry, is_log }));
     }
     met
 }
+
+/// The warning for a link to a folder the walk is already in.
+const LOOP: &str = "symbolic link loop; not followed";
 
 /// A folder laid out as `<root>/<host>/...` gives each input its host as node (unless a
 /// support zip recorded a more precise node id): every input is under a folder of the
