@@ -36,6 +36,11 @@
 //! and 62 for three times it: 0.41 s and 0.23 s, where they were 0.51 s and 0.87 s. The
 //! catalog's size no longer sets the speed; how rare its rarest substrings are does.
 //!
+//! The choice takes a third of start-up, so the built-in catalog's keys are stored in
+//! `builtin-gate.json` with a digest of the literals they were chosen for, used only when
+//! the digest matches and every literal holds a key ([`cached_keys`]; a test rewrites the
+//! file when it is stale). Any other catalog has its keys chosen afresh.
+//!
 //! The keys are searched with aho-corasick's packed searcher directly (Teddy, without the
 //! automaton around it: each key hit returns to the gate, so the lean call matters). A key
 //! hit is checked cheaply: only the literals that contain that key are compared, at the
