@@ -139,13 +139,29 @@ pub fn write_metrics(
 
 pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
     let clock = std::time::Instant::now();
-    let (catalog, warnings) = catalog_with_warnings(&args.rules);
     let shard = shard_of(args)?;
     let node_from = node_from(args)?;
     let out = &args.output;
     let window = time_window(args)?;
     let paths = scan_paths(args, out.quiet)?;
     let l = &args.limits;
+    let limits = Limits {
+        max_total_bytes: l.max_total_bytes,
+        max_member_bytes: l.max_member_bytes,
+        max_ratio: l.max_ratio.max(1),
+        max_depth: l.max_depth.max(1),
+        max_nested_zip_bytes: l.max_nested_zip_bytes,
+    };
+    // A `--state` run waits for its lock first, so its files are found after the wait.
+    let ahead = if args.state.is_some() {
+        Some(1)
+    } else {
+        args.threads
+    };
+    let ((catalog, warnings), discovered) =
+        pipeline::discover_while(&paths, &limits, &node_from, ahead, || {
+            catalog_with_warnings(&args.rules)
+        });
     let settings = ScanSettings {
         event: EventLimits {
             max_bytes: usize::try_from(l.max_event_bytes)
@@ -171,13 +187,7 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         redact: !out.no_redact,
         progress: !out.quiet && std::io::stderr().is_terminal(),
         settings,
-        limits: Limits {
-            max_total_bytes: l.max_total_bytes,
-            max_member_bytes: l.max_member_bytes,
-            max_ratio: l.max_ratio.max(1),
-            max_depth: l.max_depth.max(1),
-            max_nested_zip_bytes: l.max_nested_zip_bytes,
-        },
+        limits,
         product: args.product,
         chunk_bytes: l.chunk_bytes.max(64 * 1024),
         state: args.state.clone(),
@@ -186,6 +196,7 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         shard,
         node_from,
         undated: args.undated.into(),
+        discovered,
         ..ScanJob::new(&paths, &catalog)
     };
     let meta = job.meta();

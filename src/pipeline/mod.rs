@@ -26,6 +26,7 @@ use crate::rules::Catalog;
 use crate::scan::{self, PartContext, PartStart, PartStats, ScanSettings};
 use crate::source::chunk::DEFAULT_CHUNK_BYTES;
 use crate::source::decode::{self, ReadLimits};
+use crate::source::discover::Discovery;
 use crate::source::limits::Limits;
 use crate::source::state::State;
 use crate::source::{self, Input};
@@ -73,6 +74,8 @@ pub struct ScanJob<'a> {
     pub undated: report::Undated,
     /// When the scan started (the report's `scanned_at`).
     pub started: jiff::Timestamp,
+    /// The inputs, when they were found before the job was made (see [`discover_while`]).
+    pub discovered: Option<Discovery>,
 }
 
 impl<'a> ScanJob<'a> {
@@ -96,6 +99,7 @@ impl<'a> ScanJob<'a> {
             node_from: source::node::NodeFrom::Detect,
             undated: report::Undated::default(),
             started: report::partial::scan_time(),
+            discovered: None,
         }
     }
 
@@ -443,9 +447,42 @@ pub struct Outcome {
     pub write_error: Option<io::Error>,
 }
 
-/// Discovers the inputs; every one gets its report name, product, node and role.
-fn discover_inputs(job: &ScanJob, limits: &ReadLimits) -> Result<Discovered, Fatal> {
-    let found = source::discover::discover_nodes(job.paths, &limits.limits, &job.node_from);
+/// Runs `load` on this thread while the inputs under `paths` are discovered in a pool of
+/// the scan's worker count, when the scan may use more than one: on a fleet share of small
+/// files, loading the catalog and walking the share are a large part of the run and need
+/// nothing of each other. With one worker, nothing is discovered ahead (`None`).
+pub fn discover_while<T>(
+    paths: &[String],
+    limits: &Limits,
+    node_from: &source::node::NodeFrom,
+    threads: Option<usize>,
+    load: impl FnOnce() -> T,
+) -> (T, Option<Discovery>) {
+    let workers = worker_count(threads);
+    if workers < 2 {
+        return (load(), None);
+    }
+    std::thread::scope(|s| {
+        let ahead = s.spawn(|| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(workers)
+                .build()
+                .ok()?;
+            Some(pool.install(|| source::discover::discover_nodes(paths, limits, node_from)))
+        });
+        let loaded = load();
+        // A failed pool or thread leaves discovery to the scan itself.
+        (loaded, ahead.join().ok().flatten())
+    })
+}
+
+/// Discovers the inputs (unless the job brings them); every one gets its report name,
+/// product, node and role.
+fn discover_inputs(job: &mut ScanJob) -> Result<Discovered, Fatal> {
+    let found = match job.discovered.take() {
+        Some(found) => found,
+        None => source::discover::discover_nodes(job.paths, &job.limits, &job.node_from),
+    };
     let mut warnings = job.warnings.clone();
     warnings.extend(found.warnings);
     if found.inputs.is_empty() {
@@ -558,7 +595,8 @@ pub fn run_collect<'a>(
         .num_threads(threads)
         .build()
         .map_err(|e| Fatal(format!("cannot start worker threads: {e}")))?;
-    let found = pool.install(|| discover_inputs(&job, &limits))?;
+    let mut job = job;
+    let found = pool.install(|| discover_inputs(&mut job))?;
     let inputs = &found.inputs;
     let old_state = match &job.state {
         Some(path) => Some(State::load(path).map_err(Fatal)?),
