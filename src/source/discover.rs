@@ -235,21 +235,21 @@ enum Met {
 fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
     use rayon::prelude::*;
     let met = walk_entries(root);
-    let heads: Vec<Head> = met
+    // Per entry, in the pool: its head, and the input it is when it is a log file.
+    let heads: Vec<(Option<ArchiveFormat>, Option<Found>)> = met
         .par_iter()
         .map(|m| match m {
-            Met::File { entry, .. } => {
+            Met::File { entry, is_log } => {
                 let head = read_head(entry.path());
-                Head {
-                    format: head.format.or_else(|| {
-                        // A `.zip` that is not one is listed to say what is wrong with it.
-                        is_zip_name(&entry.file_name().to_string_lossy())
-                            .then_some(ArchiveFormat::Zip)
-                    }),
-                    ..head
-                }
+                let format = head.format.or_else(|| {
+                    // A `.zip` that is not one is listed to say what is wrong with it.
+                    is_zip_name(&entry.file_name().to_string_lossy()).then_some(ArchiveFormat::Zip)
+                });
+                let log = (format.is_none() && *is_log)
+                    .then(|| file_input(entry.path(), head.size, head.plain));
+                (format, log)
             }
-            Met::Problem(_) => Head::default(),
+            Met::Problem(_) => (None, None),
         })
         .collect();
     let first = d.inputs.len();
@@ -257,17 +257,9 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
     // input is at least one folder down; one shared string per folder.
     let mut tops: Vec<Option<Arc<str>>> = Vec::new();
     let mut last_top: Option<Arc<str>> = None;
-    for (
-        m,
-        Head {
-            format,
-            plain,
-            size,
-        },
-    ) in met.into_iter().zip(heads)
-    {
-        let (entry, is_log) = match m {
-            Met::File { entry, is_log } => (entry, is_log),
+    for (m, (format, log)) in met.into_iter().zip(heads) {
+        let entry = match m {
+            Met::File { entry, .. } => entry,
             Met::Problem(w) => {
                 d.warnings.push(w);
                 continue;
@@ -276,8 +268,8 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
         let before = d.inputs.len();
         if let Some(format) = format {
             add_archive(entry.path(), format, limits, d);
-        } else if is_log {
-            d.inputs.push(file_input(entry.path(), size, plain));
+        } else if let Some(log) = log {
+            d.inputs.push(log);
         } else {
             if archive_extension(&entry.file_name().to_string_lossy()).is_some() {
                 d.warnings.push(Warning::new(
