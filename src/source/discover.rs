@@ -322,12 +322,18 @@ fn walk_entries(root: &Path) -> Vec<Met> {
     let top = walk_list(
         WalkDir::new(root).max_depth(1),
         root,
-        None,
-        Some(&mut folders),
+        Level::Top(&mut folders),
     );
+    let real_root = std::fs::canonicalize(root).ok();
     let below: Vec<Vec<Walked>> = folders
         .par_iter()
-        .map(|folder| walk_list(WalkDir::new(folder).min_depth(1), root, Some(root), None))
+        .map(|folder| {
+            walk_list(
+                WalkDir::new(folder).min_depth(1),
+                root,
+                Level::Below(real_root.as_deref()),
+            )
+        })
         .collect();
     let mut below = below.into_iter();
     let mut met = Vec::new();
@@ -351,19 +357,20 @@ enum Walked {
     Folder,
 }
 
+/// Which part of the walk of a root [`walk_list`] does.
+enum Level<'a> {
+    /// The root itself, one level deep: each folder met is handed here and marked in its
+    /// place.
+    Top(&'a mut Vec<std::path::PathBuf>),
+    /// A folder under the root, walked into. A link back to the root (resolved, when it
+    /// resolves) is a loop, as one walk of the root would say.
+    Below(Option<&'a Path>),
+}
+
 /// Walks with `walker`, links followed, in file-name order. `root` names a problem the
-/// walker cannot place. With `folders`, each folder met is handed there and marked in its
-/// place (the walker is one level deep); without, folders are walked into. `outer`, for the
-/// walk of a folder under the root, is that root: a link back to it is a loop, as one walk
-/// of the root would say.
-fn walk_list(
-    walker: WalkDir,
-    root: &Path,
-    outer: Option<&Path>,
-    mut folders: Option<&mut Vec<std::path::PathBuf>>,
-) -> Vec<Walked> {
+/// walker cannot place.
+fn walk_list(walker: WalkDir, root: &Path, mut level: Level) -> Vec<Walked> {
     let mut met = Vec::new();
-    let outer = outer.and_then(|o| std::fs::canonicalize(o).ok());
     let mut walker = walker.follow_links(true).sort_by_file_name().into_iter();
     while let Some(entry) = walker.next() {
         let entry = match entry {
@@ -385,20 +392,25 @@ fn walk_list(
         };
         let ft = entry.file_type();
         if ft.is_dir() {
-            if let Some(folders) = folders.as_deref_mut() {
-                if entry.depth() > 0 {
-                    folders.push(entry.into_path());
-                    met.push(Walked::Folder);
+            match &mut level {
+                Level::Top(folders) => {
+                    if entry.depth() > 0 {
+                        folders.push(entry.into_path());
+                        met.push(Walked::Folder);
+                    }
                 }
-            } else if entry.path_is_symlink()
-                && outer.is_some()
-                && std::fs::canonicalize(entry.path()).ok() == outer
-            {
-                walker.skip_current_dir();
-                met.push(Walked::Met(Met::Problem(Warning::new(
-                    entry.path().display().to_string(),
-                    LOOP,
-                ))));
+                Level::Below(Some(real_root))
+                    if entry.path_is_symlink()
+                        && std::fs::canonicalize(entry.path()).ok().as_deref()
+                            == Some(*real_root) =>
+                {
+                    walker.skip_current_dir();
+                    met.push(Walked::Met(Met::Problem(Warning::new(
+                        entry.path().display().to_string(),
+                        LOOP,
+                    ))));
+                }
+                Level::Below(_) => {}
             }
             continue;
         }
