@@ -152,16 +152,13 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         max_depth: l.max_depth.max(1),
         max_nested_zip_bytes: l.max_nested_zip_bytes,
     };
+    let load = || catalog_with_warnings(&args.rules);
     // A `--state` run waits for its lock first, so its files are found after the wait.
-    let ahead = if args.state.is_some() {
-        Some(1)
+    let ((catalog, warnings), discovered) = if args.state.is_some() {
+        (load(), None)
     } else {
-        args.threads
+        pipeline::discover_while(&paths, &limits, &node_from, args.threads, load)
     };
-    let ((catalog, warnings), discovered) =
-        pipeline::discover_while(&paths, &limits, &node_from, ahead, || {
-            catalog_with_warnings(&args.rules)
-        });
     let settings = ScanSettings {
         event: EventLimits {
             max_bytes: usize::try_from(l.max_event_bytes)
