@@ -28,48 +28,6 @@ pub const MAX_GATE_KEY_PER_MILLE: usize = 50;
 /// A literal on more than this share of benign lines (per mille) is too common.
 pub const MAX_BENIGN_PER_MILLE: usize = 10;
 
-/// Words every Atlassian log is full of; a literal equal to one of them floods the
-/// prefilter with candidates.
-const COMMON_LOG_WORDS: &[&str] = &[
-    "exception",
-    "error",
-    "warn",
-    "warning",
-    "info",
-    "debug",
-    "failed",
-    "failure",
-    "fail",
-    "ssl",
-    "tls",
-    "http",
-    "https",
-    "timeout",
-    "timed out",
-    "connection",
-    "connect",
-    "request",
-    "response",
-    "oauth",
-    "token",
-    "certificate",
-    "server",
-    "client",
-    "caused by",
-    "java",
-    "atlassian",
-    "applinks",
-    "application link",
-    "null",
-    "status",
-    "refused",
-    "denied",
-    "invalid",
-    "unknown",
-    "proxy",
-    "host",
-];
-
 /// Benign INFO/DEBUG lines of the six products (the precision corpus of `tests/benign`).
 const BENIGN_SAMPLE: &[&str] = &[
     include_str!("../../tests/benign/jira.log"),
@@ -467,7 +425,7 @@ fn literal_findings(catalog: &Catalog) -> Vec<LintFinding> {
             ));
         }
         let lower = lit.trim().to_ascii_lowercase();
-        if COMMON_LOG_WORDS.contains(&lower.as_str()) {
+        if crate::rules::gate::COMMON_LOG_WORDS.contains(&lower.as_str()) {
             out.push(finding(
                 LintLevel::Warning,
                 first,
