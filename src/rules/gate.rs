@@ -231,6 +231,7 @@ fn candidates<'l>(literals: &'l [String], chain: &ByteChain) -> Vec<Candidate<'l
         }
     }
     let background_bytes = background_bytes.max(1) as f64;
+    let common = ordinary_word_forms();
     covers
         .into_iter()
         .zip(hits)
@@ -241,7 +242,7 @@ fn candidates<'l>(literals: &'l [String], chain: &ByteChain) -> Vec<Candidate<'l
                 literals,
                 per_byte: (n as f64 / background_bytes)
                     .max(by_bytes)
-                    .max(common_word_floor(key)),
+                    .max(common_word_floor(key, &common)),
             }
         })
         .collect()
@@ -275,25 +276,31 @@ const FAILURE_WORDS: [&str; 9] = [
     "unknown",
 ];
 
-/// [`COMMON_WORD_PER_BYTE`] when `key` lies inside a [`COMMON_LOG_WORDS`] word as logs write
-/// it (lower case, capitalised, upper case, after a space), else 0.
-fn common_word_floor(key: &[u8]) -> f64 {
-    let inside = COMMON_LOG_WORDS
+/// [`COMMON_WORD_PER_BYTE`] when `key` lies inside one of `forms` (the
+/// [`ordinary_word_forms`]), else 0.
+fn common_word_floor(key: &[u8], forms: &[Vec<u8>]) -> f64 {
+    let inside = forms
+        .iter()
+        .any(|form| form.windows(key.len()).any(|w| w == key));
+    if inside { COMMON_WORD_PER_BYTE } else { 0.0 }
+}
+
+/// The words of [`COMMON_LOG_WORDS`] that ordinary lines are full of (not the
+/// [`FAILURE_WORDS`]) as logs write them: lower case, capitalised and upper case, each between
+/// spaces.
+fn ordinary_word_forms() -> Vec<Vec<u8>> {
+    COMMON_LOG_WORDS
         .iter()
         .filter(|word| !FAILURE_WORDS.contains(word))
-        .any(|word| {
+        .flat_map(|word| {
             let capitalised: String = word
                 .char_indices()
                 .map(|(i, c)| if i == 0 { c.to_ascii_uppercase() } else { c })
                 .collect();
             [word.to_string(), capitalised, word.to_ascii_uppercase()]
-                .iter()
-                .any(|form| {
-                    let spaced = format!(" {form} ");
-                    spaced.as_bytes().windows(key.len()).any(|w| w == key)
-                })
-        });
-    if inside { COMMON_WORD_PER_BYTE } else { 0.0 }
+        })
+        .map(|form| format!(" {form} ").into_bytes())
+        .collect()
 }
 
 /// Greedy weighted set cover with a fixed cost per key: each step takes the candidate with
