@@ -824,6 +824,33 @@ mod tests {
     }
 
     #[test]
+    fn keys_inside_ordinary_words_are_never_cheap() {
+        let forms = ordinary_word_forms();
+        for key in [" Req", "Requ", "used", "Exce", "RROR"] {
+            assert_eq!(
+                common_word_floor(key.as_bytes(), &forms),
+                COMMON_WORD_PER_BYTE,
+                "{key}"
+            );
+        }
+        // Failure words keep their background price, and so do keys across two words.
+        for key in ["fuse", "efus", "PKIX", "on r", "qu!r"] {
+            assert_eq!(common_word_floor(key.as_bytes(), &forms), 0.0, "{key}");
+        }
+        // And the floor is what the cover sees: " Req" costs at least the floor, far more
+        // than the few times the background holds it.
+        assert!(COMMON_WORD_PER_BYTE > 0.0);
+        let literals = lits(&["Length Required", "Proxy Authentication Required"]);
+        let cands = candidates(&literals, &ByteChain::new());
+        let req = cands
+            .iter()
+            .find(|c| c.key == b" Req")
+            .expect("a candidate");
+        assert_eq!(req.literals.len(), 2);
+        assert!(req.per_byte >= COMMON_WORD_PER_BYTE, "{}", req.per_byte);
+    }
+
+    #[test]
     fn other_literals_choose_afresh() {
         let literals = lits(&["PKIX path building failed", "oauth_problem"]);
         assert!(cached_keys(&literals).is_none());
