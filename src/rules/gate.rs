@@ -839,7 +839,7 @@ mod tests {
         }
         // And the floor is what the cover sees: " Req" costs at least the floor, far more
         // than the few times the background holds it.
-        assert!(COMMON_WORD_PER_BYTE > 0.0);
+        const { assert!(COMMON_WORD_PER_BYTE > 0.0) };
         let literals = lits(&["Length Required", "Proxy Authentication Required"]);
         let cands = candidates(&literals, &ByteChain::new());
         let req = cands
