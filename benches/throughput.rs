@@ -151,14 +151,23 @@ fn run(cmd: &str) -> Run {
 
 /// Best of `n` runs (page cache warm after the first).
 fn best(cmd: &str, n: usize) -> Run {
-    let mut best: Option<Run> = None;
+    let [b] = best_in_turn([cmd], n);
+    b
+}
+
+/// Best of `n` runs of each command, the commands run in turn (a, b, a, b...), so that a
+/// noisy moment of the host falls on all of them alike.
+fn best_in_turn<const N: usize>(cmds: [&str; N], n: usize) -> [Run; N] {
+    let mut best: [Option<Run>; N] = std::array::from_fn(|_| None);
     for _ in 0..n {
-        let r = run(cmd);
-        if best.as_ref().is_none_or(|b| r.seconds < b.seconds) {
-            best = Some(r);
+        for (cmd, b) in cmds.iter().zip(best.iter_mut()) {
+            let r = run(cmd);
+            if b.as_ref().is_none_or(|b| r.seconds < b.seconds) {
+                *b = Some(r);
+            }
         }
     }
-    best.expect("at least one run")
+    best.map(|b| b.expect("at least one run"))
 }
 
 /// Peak RSS of one command alone, measured in a fresh process (RUSAGE_CHILDREN is cumulative).
@@ -486,12 +495,12 @@ fn archives(
     }
 }
 
-/// A fleet share of 2,000 files scanned whole and as 4 shards merged: the time of each
-/// shard (one after the other, as 4 machines would run them side by side), of the merge and
-/// of the whole, and a byte comparison of the merged JSON with the whole scan's.
 /// How many times each fleet scan runs (the best counts).
 const FLEET_RUNS: usize = 15;
 
+/// A fleet share of 2,000 files scanned whole and as 4 shards merged: the time of each
+/// shard (one after the other, as 4 machines would run them side by side), of the merge and
+/// of the whole, and a byte comparison of the merged JSON with the whole scan's.
 fn fleet_shards(bin: &str, dir: &Path) {
     const HOSTS: usize = 100;
     const FILES_PER_HOST: usize = 20;
@@ -564,16 +573,7 @@ fn fleet_shards(bin: &str, dir: &Path) {
         };
         // A run is a tenth of a second, so one noisy moment of the host decides a best of
         // two: best of 15, one and all threads taken in turn so both meet the same host.
-        let (mut one, mut all) = (run(&cmd(1)), run(&cmd(cores)));
-        for _ in 1..FLEET_RUNS {
-            let (o, a) = (run(&cmd(1)), run(&cmd(cores)));
-            if o.seconds < one.seconds {
-                one = o;
-            }
-            if a.seconds < all.seconds {
-                all = a;
-            }
-        }
+        let [one, all] = best_in_turn([&cmd(1), &cmd(cores)], FLEET_RUNS);
         let rss = peak_rss_kb(&format!(
             "{bin} scan --quiet --format json --threads {cores} {} > /dev/null",
             tree.display()
