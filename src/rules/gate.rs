@@ -255,8 +255,10 @@ fn candidates<'l>(literals: &'l [String], chain: &ByteChain) -> Vec<Candidate<'l
 /// runs vary by about 0.05 s): without a floor the key `" Req"` (covering "Length Required"
 /// and "Proxy Authentication Required"; 7 times in the background, on one line in nine of the
 /// log) took the built-in catalog's search from 0.32 s to 0.41-0.52 s; with this floor it is
-/// 0.23-0.29 s. Other floors tried: 1e-4 let `"used"` in (0.43 s); 5e-4 and more price keys in
-/// common words like `"ing "`, which the cover then takes (0.41 s); a floor from each word's
+/// 0.23-0.29 s. Other floors tried (on every common word, failure words too): 1e-4 let `"used"`
+/// in (0.43 s); 5e-4 and more price keys in common words like `"ing "`, which the cover then
+/// takes (0.41 s); 2e-4 was as fast as this, but its key `"on r"` for "Connection refused" and
+/// "Connection reset" is on 5 % of the benign lines (the lint's limit); a floor from each word's
 /// frequency in the background, or only on a word's first letters, made the built-in or the
 /// three-times catalog slower. The three-times catalog (`benches/`) is slower with this floor
 /// (0.39-0.41 s against 0.30-0.34 s without): its 294 literals need more common keys.
