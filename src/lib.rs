@@ -4,6 +4,7 @@
 //! events) → `rules` (classification) → `report` (aggregation, rendering). `pipeline` wires
 //! them together; `commands` holds one module per subcommand; `main.rs` only dispatches.
 
+pub mod alloc;
 pub mod check;
 pub mod classify;
 pub mod cli;

@@ -6,6 +6,10 @@ use linkdoctor::cli::{Cli, Command};
 use linkdoctor::commands::{self, exit};
 use std::process::ExitCode;
 
+/// The system allocator, except for over-aligned blocks (see `linkdoctor::alloc`).
+#[global_allocator]
+static ALLOCATOR: linkdoctor::alloc::Allocator = linkdoctor::alloc::Allocator;
+
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         let msg = info
