@@ -102,7 +102,7 @@ def main():
             text = e["text"]
             if not isinstance(text, str) or not text.strip() or not text.endswith("\n"):
                 fail(f"{where}: text must be a non-empty block ending in a newline")
-            if not re.match(r"^(https?://|repo [^ ]+ [^ ]+ @ [0-9a-f]{40}$)", e["source"]):
+            if not re.match(r"^(https?://|repo [^ ]+ .+ @ [0-9a-f]{40}$)", e["source"]):
                 fail(f"{where}: source must be a URL or 'repo owner/name path @ <commit>'")
             key = (product, text)
             if key in seen_text:
