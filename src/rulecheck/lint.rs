@@ -22,21 +22,12 @@ pub const LINT_MIN_LITERAL_LEN: usize = 6;
 /// set is searched only in lines where a key occurs. The limit was 60 before the lifecycle
 /// marker rules, which share anchors where they can and add ten.)
 pub const MAX_DISTINCT_LITERALS: usize = 80;
-/// A gate key (see `rules::gate`) on more than this share of benign lines (per mille) makes
-/// the buffer search stop on ordinary lines: the literals it covers are made of common words.
-pub const MAX_GATE_KEY_PER_MILLE: usize = 50;
+/// A gate key on more than this share of benign lines (per mille) makes the buffer search
+/// stop on ordinary lines: the literals it covers are made of common words. The gate prices
+/// such keys high for the same reason (`rules::gate`).
+pub const MAX_GATE_KEY_PER_MILLE: usize = crate::rules::gate::MAX_KEY_LINES_PER_MILLE;
 /// A literal on more than this share of benign lines (per mille) is too common.
 pub const MAX_BENIGN_PER_MILLE: usize = 10;
-
-/// Benign INFO/DEBUG lines of the six products (the precision corpus of `tests/benign`).
-const BENIGN_SAMPLE: &[&str] = &[
-    include_str!("../../tests/benign/jira.log"),
-    include_str!("../../tests/benign/confluence.log"),
-    include_str!("../../tests/benign/bitbucket.log"),
-    include_str!("../../tests/benign/bamboo.log"),
-    include_str!("../../tests/benign/crowd.log"),
-    include_str!("../../tests/benign/fisheye.log"),
-];
 
 /// How serious a lint finding is. Only errors make `rules lint` exit 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -400,7 +391,10 @@ fn equal_priority_overlaps(
 /// of the whole literal set.
 fn literal_findings(catalog: &Catalog) -> Vec<LintFinding> {
     let mut out = Vec::new();
-    let benign_lines: Vec<&str> = BENIGN_SAMPLE.iter().flat_map(|t| t.lines()).collect();
+    let benign_lines: Vec<&str> = crate::rules::gate::benign_sample()
+        .iter()
+        .flat_map(|t| t.lines())
+        .collect();
     for lit in catalog.literals() {
         let users: Vec<&Rule> = catalog
             .rules()
