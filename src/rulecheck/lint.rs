@@ -10,6 +10,7 @@
 
 use super::examples::scan_example;
 use crate::rules::catalog::{Catalog, Rule};
+use crate::rules::gate;
 use crate::rules::load::{self, LoadedFile, RuleError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -22,10 +23,6 @@ pub const LINT_MIN_LITERAL_LEN: usize = 6;
 /// set is searched only in lines where a key occurs. The limit was 60 before the lifecycle
 /// marker rules, which share anchors where they can and add ten.)
 pub const MAX_DISTINCT_LITERALS: usize = 80;
-/// A gate key on more than this share of benign lines (per mille) makes the buffer search
-/// stop on ordinary lines: the literals it covers are made of common words. The gate prices
-/// such keys high for the same reason (`rules::gate`).
-pub const MAX_GATE_KEY_PER_MILLE: usize = crate::rules::gate::MAX_KEY_LINES_PER_MILLE;
 /// A literal on more than this share of benign lines (per mille) is too common.
 pub const MAX_BENIGN_PER_MILLE: usize = 10;
 
@@ -387,15 +384,17 @@ fn equal_priority_overlaps(
     out
 }
 
+/// The byte strings of `all`, as the automata of `rules::gate` take them.
+fn as_bytes(all: &[String]) -> Vec<&[u8]> {
+    all.iter().map(|p| p.as_bytes()).collect()
+}
+
 /// Anchor literals that are short, common words, or frequent in benign logs, and the size
 /// of the whole literal set.
 fn literal_findings(catalog: &Catalog) -> Vec<LintFinding> {
     let mut out = Vec::new();
-    let benign_lines: Vec<&str> = crate::rules::gate::benign_sample()
-        .iter()
-        .flat_map(|t| t.lines())
-        .collect();
-    for lit in catalog.literals() {
+    let (lit_lines, lines) = gate::benign_lines_with(&as_bytes(catalog.literals()));
+    for (lit, &hits) in catalog.literals().iter().zip(&lit_lines) {
         let users: Vec<&Rule> = catalog
             .rules()
             .iter()
@@ -419,36 +418,29 @@ fn literal_findings(catalog: &Catalog) -> Vec<LintFinding> {
             ));
         }
         let lower = lit.trim().to_ascii_lowercase();
-        if crate::rules::gate::COMMON_LOG_WORDS.contains(&lower.as_str()) {
+        if gate::COMMON_LOG_WORDS.contains(&lower.as_str()) {
             out.push(finding(
                 LintLevel::Warning,
                 first,
                 format!("literal '{lit}' is a common log word and floods the prefilter{also}"),
             ));
         }
-        let hits = benign_lines
-            .iter()
-            .filter(|l| l.contains(lit.as_str()))
-            .count();
-        if !benign_lines.is_empty() && hits * 1000 > benign_lines.len() * MAX_BENIGN_PER_MILLE {
+        if gate::more_than_per_mille(hits, lines, MAX_BENIGN_PER_MILLE) {
             out.push(finding(
                 LintLevel::Warning,
                 first,
                 format!(
-                    "literal '{lit}' occurs on {hits} of {} lines of benign log text{also}",
-                    benign_lines.len()
+                    "literal '{lit}' occurs on {hits} of {lines} lines of benign log text{also}"
                 ),
             ));
         }
     }
     // The literal count no longer matters (the gate searches a bounded set of 4-byte keys);
-    // what costs speed is a key that ordinary lines contain.
-    for key in catalog.gate_keys() {
-        let hits = benign_lines
-            .iter()
-            .filter(|l| l.contains(key.as_str()))
-            .count();
-        if !benign_lines.is_empty() && hits * 1000 > benign_lines.len() * MAX_GATE_KEY_PER_MILLE {
+    // what costs speed is a key that ordinary lines contain (the gate prices such keys high
+    // too, so this warns only when a literal has no other key).
+    let (key_lines, _) = gate::benign_lines_with(&as_bytes(catalog.gate_keys()));
+    for (key, &hits) in catalog.gate_keys().iter().zip(&key_lines) {
+        if gate::more_than_per_mille(hits, lines, gate::MAX_KEY_LINES_PER_MILLE) {
             let lits: Vec<&str> = catalog
                 .literals()
                 .iter()
@@ -461,8 +453,7 @@ fn literal_findings(catalog: &Catalog) -> Vec<LintFinding> {
                 rule: "*".to_string(),
                 file: "catalog".to_string(),
                 message: format!(
-                    "gate key '{key}' occurs on {hits} of {} benign lines: literals such as '{}' have no rarer 4 bytes; give them a rarer anchor",
-                    benign_lines.len(),
+                    "gate key '{key}' occurs on {hits} of {lines} benign lines: literals such as '{}' have no rarer 4 bytes; give them a rarer anchor",
                     lits.join("', '")
                 ),
             });

@@ -219,6 +219,7 @@ fn candidates<'l>(literals: &'l [String], chain: &ByteChain) -> Vec<Candidate<'l
     let prints: Vec<&[u8]> = covers.keys().copied().collect();
     let mut hits = vec![0u64; prints.len()];
     let mut background_bytes = 0usize;
+    let mut on_many_lines = vec![false; prints.len()];
     if let Ok(ac) = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
         .build(&prints)
@@ -229,10 +230,14 @@ fn candidates<'l>(literals: &'l [String], chain: &ByteChain) -> Vec<Candidate<'l
                 hits[m.pattern().as_usize()] += 1;
             }
         }
+        let (lines_with, lines) = benign_lines_matching(&ac, prints.len());
+        on_many_lines = lines_with
+            .into_iter()
+            .map(|n| more_than_per_mille(n, lines, MAX_KEY_LINES_PER_MILLE))
+            .collect();
     }
     let background_bytes = background_bytes.max(1) as f64;
     let common = ordinary_word_forms();
-    let on_many_lines = keys_on_many_benign_lines(&prints);
     covers
         .into_iter()
         .zip(hits)
@@ -274,18 +279,23 @@ pub fn benign_sample() -> &'static [&'static str] {
     &BACKGROUND[..BENIGN_SAMPLE_LOGS]
 }
 
-/// For each key, whether it occurs on more than [`MAX_KEY_LINES_PER_MILLE`] of the lines of
-/// the benign sample.
-fn keys_on_many_benign_lines(keys: &[&[u8]]) -> Vec<bool> {
-    let mut lines_with = vec![0usize; keys.len()];
-    let mut lines = 0usize;
-    let Ok(ac) = AhoCorasick::builder()
+/// How many lines of the benign sample hold each of `patterns`, and how many lines it has:
+/// what `rules lint` judges literals and keys by, and the cover prices keys by.
+pub fn benign_lines_with(patterns: &[&[u8]]) -> (Vec<usize>, usize) {
+    match AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
-        .build(keys)
-    else {
-        return vec![false; keys.len()];
-    };
-    let mut seen = vec![usize::MAX; keys.len()];
+        .build(patterns)
+    {
+        Ok(ac) => benign_lines_matching(&ac, patterns.len()),
+        Err(_) => (vec![0; patterns.len()], 0),
+    }
+}
+
+/// [`benign_lines_with`] for an automaton already built over `patterns` patterns.
+fn benign_lines_matching(ac: &AhoCorasick, patterns: usize) -> (Vec<usize>, usize) {
+    let mut lines_with = vec![0usize; patterns];
+    let mut seen = vec![usize::MAX; patterns];
+    let mut lines = 0usize;
     for line in benign_sample().iter().flat_map(|t| t.lines()) {
         for m in ac.find_overlapping_iter(line) {
             let k = m.pattern().as_usize();
@@ -296,10 +306,12 @@ fn keys_on_many_benign_lines(keys: &[&[u8]]) -> Vec<bool> {
         }
         lines += 1;
     }
-    lines_with
-        .into_iter()
-        .map(|n| lines > 0 && n * 1000 > lines * MAX_KEY_LINES_PER_MILLE)
-        .collect()
+    (lines_with, lines)
+}
+
+/// Whether `lines_with` of `lines` is more than `per_mille` of them.
+pub fn more_than_per_mille(lines_with: usize, lines: usize, per_mille: usize) -> bool {
+    lines > 0 && lines_with * 1000 > lines * per_mille
 }
 
 /// How often a key taken from inside a word that ordinary log lines are full of occurs at
@@ -904,6 +916,31 @@ mod tests {
             .expect("a candidate");
         assert_eq!(req.literals.len(), 2);
         assert!(req.per_byte >= COMMON_WORD_PER_BYTE, "{}", req.per_byte);
+    }
+
+    #[test]
+    fn keys_on_many_benign_lines_are_never_cheap() {
+        // "ing " is on about a fifth of the benign sample's lines; "ndsh" on none.
+        let (with, lines) = benign_lines_with(&[b"ing ", b"ndsh"]);
+        assert!(
+            more_than_per_mille(with[0], lines, MAX_KEY_LINES_PER_MILLE),
+            "{with:?} of {lines}"
+        );
+        assert!(
+            !more_than_per_mille(with[1], lines, MAX_KEY_LINES_PER_MILLE),
+            "{with:?} of {lines}"
+        );
+        let literals = lits(&["Remote host closed connection during handshake"]);
+        let cands = candidates(&literals, &ByteChain::new());
+        let price = |key: &[u8]| {
+            cands
+                .iter()
+                .find(|c| c.key == key)
+                .expect("a candidate")
+                .per_byte
+        };
+        assert!(price(b"ing ") >= ON_MANY_LINES_PER_BYTE);
+        assert!(price(b"ndsh") < ON_MANY_LINES_PER_BYTE);
     }
 
     #[test]
