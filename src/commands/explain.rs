@@ -21,6 +21,7 @@ use crate::pipeline::Fatal;
 use crate::report::render::Layout;
 use crate::report::render::layout::wrap;
 use crate::report::sanitize::inline as clean;
+use crate::rules::Examples;
 use crate::rules::{Catalog, Rule};
 use crate::scan::{ScanSettings, scan_to_vec};
 use std::collections::BTreeMap;
@@ -405,7 +406,7 @@ fn query(args: &ExplainArgs) -> Result<String, Fatal> {
 }
 
 pub fn run(args: &ExplainArgs) -> Result<u8, Fatal> {
-    let (catalog, warnings) = catalog_with_warnings(&args.rules.rules);
+    let (catalog, warnings) = catalog_with_warnings(&args.rules.rules, Examples::Read);
     print_warnings(&warnings, false);
     let q = query(args)?;
     let found = answer(&catalog, &q, args.product);

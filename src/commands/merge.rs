@@ -11,13 +11,14 @@ use crate::cli::MergeArgs;
 use crate::pipeline::Fatal;
 use crate::report::render::{self, Format, json};
 use crate::report::{Partial, ReportBuilder, partial, sanitize};
+use crate::rules::Examples;
 use std::io::{BufWriter, Read, Write};
 
 /// Largest partial report read (its size is bounded by the report a scan keeps).
 const MAX_PART_BYTES: u64 = 4 << 30;
 
 pub fn run(args: &MergeArgs) -> Result<u8, Fatal> {
-    let (catalog, rule_warnings) = catalog_with_warnings(&args.rules);
+    let (catalog, rule_warnings) = catalog_with_warnings(&args.rules, Examples::Skip);
     let mut parts = Vec::with_capacity(args.parts.len());
     for path in &args.parts {
         let name = sanitize::inline(&path.display().to_string()).into_owned();

@@ -13,7 +13,7 @@ use crate::cli::{ColorChoice, OutputArgs};
 use crate::model::Severity;
 use crate::pipeline::Fatal;
 use crate::report::sanitize;
-use crate::rules::{Catalog, RuleError, load_catalog};
+use crate::rules::{Catalog, Examples, RuleError, load_catalog_with};
 use crate::warning::Warning;
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
@@ -50,8 +50,8 @@ pub fn use_color(choice: ColorChoice) -> bool {
 }
 
 /// Loads the catalog with user rules; bad user rule files become warnings.
-pub fn catalog_with_warnings(user: &[PathBuf]) -> (Catalog, Vec<Warning>) {
-    let (catalog, errors) = load_catalog(user);
+pub fn catalog_with_warnings(user: &[PathBuf], examples: Examples) -> (Catalog, Vec<Warning>) {
+    let (catalog, errors) = load_catalog_with(user, examples);
     let warnings = errors.iter().map(rule_error_warning).collect();
     (catalog, warnings)
 }

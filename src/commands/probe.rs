@@ -12,6 +12,7 @@ use crate::probe::proxy::ProxySettings;
 use crate::probe::render::render;
 use crate::probe::target::Target;
 use crate::probe::{self, ProbeOptions, truststore};
+use crate::rules::Examples;
 use std::time::Duration;
 
 pub fn run(args: &ProbeArgs) -> Result<u8, Fatal> {
@@ -44,7 +45,7 @@ pub fn run(args: &ProbeArgs) -> Result<u8, Fatal> {
         Some(path) => truststore::load_file(path, &args.truststore_password).map_err(Fatal)?,
         None => truststore::system(),
     };
-    let (catalog, mut warnings) = catalog_with_warnings(&args.rules);
+    let (catalog, mut warnings) = catalog_with_warnings(&args.rules, Examples::Skip);
     if trust.skipped > 0 {
         warnings.push(crate::warning::Warning::new(
             trust.description.clone(),

@@ -13,6 +13,7 @@ use crate::report::sanitize;
 use crate::rulecheck::examples;
 use crate::rulecheck::field::{self, FamilyScore, Score};
 use crate::rulecheck::lint::{self, LintLevel};
+use crate::rules::Examples;
 use crate::rules::schema::ExampleSpec;
 use crate::rules::{Catalog, Rule};
 use std::fmt::Write;
@@ -38,7 +39,7 @@ pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {
             }
         }
         RulesCommand::Test(args) => {
-            let (catalog, load_errors) = catalog_with_warnings(&args.rules);
+            let (catalog, load_errors) = catalog_with_warnings(&args.rules, Examples::Read);
             let (ran, failures) = examples::run_all(&catalog);
             let mut out = String::new();
             for w in &load_errors {
@@ -67,7 +68,7 @@ pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {
             })
         }
         RulesCommand::Score { dir, rules } => {
-            let (catalog, load_errors) = catalog_with_warnings(&rules.rules);
+            let (catalog, load_errors) = catalog_with_warnings(&rules.rules, Examples::Read);
             print_warnings(&load_errors, false);
             let (events, corpus_errors) = field::load_corpus(dir);
             if events.is_empty() && !corpus_errors.is_empty() {
@@ -174,7 +175,7 @@ pub fn score_text(score: &Score, corpus_errors: &[field::CorpusError], layout: L
 }
 
 fn load(args: &RulesArgs) -> Catalog {
-    let (catalog, warnings) = catalog_with_warnings(&args.rules);
+    let (catalog, warnings) = catalog_with_warnings(&args.rules, Examples::Read);
     print_warnings(&warnings, false);
     catalog
 }

@@ -7,6 +7,7 @@ use crate::cli::ScanArgs;
 use crate::pipeline::{self, Fatal, ScanJob};
 use crate::report::render::{self, Format, json, prometheus};
 use crate::report::{Partial, Settings, sanitize};
+use crate::rules::Examples;
 use crate::scan::ScanSettings;
 use crate::scan::event::EventLimits;
 use crate::scan::window::{TimeWindow, parse_bound, zone_named};
@@ -152,7 +153,7 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         max_depth: l.max_depth.max(1),
         max_nested_zip_bytes: l.max_nested_zip_bytes,
     };
-    let load = || catalog_with_warnings(&args.rules);
+    let load = || catalog_with_warnings(&args.rules, Examples::Skip);
     // A `--state` run waits for its lock first, so its files are found after the wait.
     let ((catalog, warnings), discovered) = if args.state.is_some() {
         (load(), None)

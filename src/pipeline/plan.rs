@@ -70,8 +70,13 @@ pub fn plan_input(
     {
         return decoded_from(start);
     }
-    let planned = std::fs::metadata(path).and_then(|meta| {
-        let size = meta.len();
+    // The size the walk saw when it opened the file (a fleet share's files are not stat'ed
+    // twice); a file that changes after that is read as far as it was planned (a shrunk
+    // or vanished one is reported when it is read).
+    let size = input
+        .size
+        .map_or_else(|| std::fs::metadata(path).map(|meta| meta.len()), Ok);
+    let planned = size.and_then(|size| {
         let end = if with_state {
             last_line_end(path, start, size)?
         } else {

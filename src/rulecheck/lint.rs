@@ -79,7 +79,7 @@ fn finding(level: LintLevel, rule: &Rule, message: String) -> LintFinding {
 /// them.
 pub fn lint(user_rules: &[PathBuf]) -> Vec<LintFinding> {
     let mut out = Vec::new();
-    let mut files = match load::builtin_files() {
+    let mut files = match load::builtin_files(load::Examples::Read) {
         Ok(f) => f,
         Err(e) => {
             out.push(load_error(&e));

@@ -524,9 +524,12 @@ impl Gate {
                 v
             })
             .collect();
+        // Searched only in the lines a key hit confirmed: a contiguous NFA searches those
+        // few lines about as fast as a DFA and is built in a fraction of the time, which
+        // counts at start-up.
         let in_line = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
             .prefilter(false)
             .build(literals)
             .or_else(|_| {

@@ -143,18 +143,54 @@ fn strip_location_prefix(message: &str) -> String {
     m.to_string()
 }
 
+/// Whether the built-in rules are read with their examples. Scanning does not use them,
+/// and they are more than half of the embedded YAML: reading a catalog without them halves
+/// the start-up's parse, which counts on a fleet of small files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Examples {
+    Read,
+    Skip,
+}
+
 /// Loads the embedded catalog. Built-in files are part of the program: an error here is a
 /// bug caught by `cargo test`, but it is still reported, never a panic.
-pub fn builtin_files() -> Result<Vec<LoadedFile>, RuleError> {
+pub fn builtin_files(examples: Examples) -> Result<Vec<LoadedFile>, RuleError> {
     BUILTIN_FILES
         .iter()
         .map(|(name, text)| {
-            parse_rule_file(name, text).map(|file| LoadedFile {
+            let parsed = match examples {
+                Examples::Read => parse_rule_file(name, text),
+                Examples::Skip => parse_rule_file(name, &without_examples(text)),
+            };
+            parsed.map(|file| LoadedFile {
                 builtin: true,
                 ..file
             })
         })
         .collect()
+}
+
+/// A built-in rule file with every rule's `examples:` block blanked out, line for line (so
+/// lines keep their numbers). The built-in files are laid out one way (a test holds them
+/// to it): a rule's keys are indented four spaces and what its `examples:` holds deeper, so
+/// the block ends at the first line that is not blank and is indented four spaces or less.
+fn without_examples(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() / 2);
+    let mut in_examples = false;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end();
+        if in_examples && (content.is_empty() || line.starts_with("      ")) {
+            out.push('\n');
+            continue;
+        }
+        in_examples = content == "    examples:";
+        if in_examples {
+            out.push_str("    examples: {match: [], no_match: []}\n");
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// Loads every `*.yaml` / `*.yml` file of a user rule directory (or a single file), in name
@@ -241,7 +277,34 @@ mod tests {
 
     #[test]
     fn builtin_files_parse() {
-        builtin_files().unwrap();
+        builtin_files(Examples::Read).unwrap();
+    }
+
+    /// Read without examples, the built-in files give the same rules, only without
+    /// examples: the blanking follows the files' layout.
+    #[test]
+    fn builtin_files_without_examples_are_the_same_rules() {
+        let with = builtin_files(Examples::Read).unwrap();
+        let without = builtin_files(Examples::Skip).unwrap();
+        assert_eq!(with.len(), without.len());
+        let mut examples = 0;
+        for (w, o) in with.into_iter().zip(without) {
+            assert_eq!(w.rules.len(), o.rules.len(), "{}", w.origin);
+            for (mut w, o) in w.rules.into_iter().zip(o.rules) {
+                examples += w.examples.matching.len() + w.examples.not_matching.len();
+                assert!(o.examples.matching.is_empty() && o.examples.not_matching.is_empty());
+                assert_eq!(w.id.referenced.line(), o.id.referenced.line());
+                w.examples = crate::rules::schema::Examples {
+                    matching: vec![],
+                    not_matching: vec![],
+                };
+                // Lines and columns are kept; byte offsets shrink with the blanked text.
+                let bytes = regex::Regex::new(r"offset: \d+|byte_info: \(\d+, \d+\)").unwrap();
+                let shown = |r: &RuleSpec| bytes.replace_all(&format!("{r:?}"), "").into_owned();
+                assert_eq!(shown(&w), shown(&o), "{}", w.id.value);
+            }
+        }
+        assert!(examples > 500, "{examples}");
     }
 
     #[test]

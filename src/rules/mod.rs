@@ -13,12 +13,20 @@ pub use load::RuleError;
 
 use std::path::PathBuf;
 
+pub use load::Examples;
+
 /// Loads the built-in catalog plus every user rule directory, in order (later overrides
 /// earlier by id). Errors in user files come back next to the catalog; the files that loaded
 /// are used.
 pub fn load_catalog(user_rules: &[PathBuf]) -> (Catalog, Vec<RuleError>) {
+    load_catalog_with(user_rules, Examples::Read)
+}
+
+/// [`load_catalog`], with the built-in rules' examples read or not (commands that only
+/// scan do not need them).
+pub fn load_catalog_with(user_rules: &[PathBuf], examples: Examples) -> (Catalog, Vec<RuleError>) {
     let mut errors = Vec::new();
-    let mut files = match load::builtin_files() {
+    let mut files = match load::builtin_files(examples) {
         Ok(files) => files,
         Err(e) => {
             errors.push(e);

@@ -72,7 +72,8 @@ pub fn sniff(head: &[u8]) -> TextShape {
 /// UTF-16 without a byte-order mark: ASCII text shows as a NUL in every other byte.
 fn utf16_by_nuls(head: &[u8]) -> Option<Encoding> {
     let pairs = head.len() / 2;
-    if pairs < 8 {
+    // Text with no NUL at all (nearly every log) needs no count.
+    if pairs < 8 || memchr::memchr(0, head).is_none() {
         return None;
     }
     let (mut le, mut be) = (0usize, 0usize);
