@@ -572,7 +572,10 @@ impl Gate {
         let line_end =
             memchr::memchr(b'\n', &haystack[found..]).map_or(haystack.len(), |i| found + i);
         let input = aho_corasick::Input::new(haystack).span(line_start..line_end);
-        let m = self.in_line.get_or_init(|| in_line_automaton(&self.literals)).find(input)?;
+        let m = self
+            .in_line
+            .get_or_init(|| in_line_automaton(&self.literals))
+            .find(input)?;
         Some((m.start(), m.end()))
     }
 
