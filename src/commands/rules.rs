@@ -13,9 +13,8 @@ use crate::report::sanitize;
 use crate::rulecheck::examples;
 use crate::rulecheck::field::{self, FamilyScore, Score};
 use crate::rulecheck::lint::{self, LintLevel};
-use crate::rules::Examples;
 use crate::rules::schema::ExampleSpec;
-use crate::rules::{Catalog, Rule};
+use crate::rules::{Catalog, Examples, Rule};
 use std::fmt::Write;
 
 pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {

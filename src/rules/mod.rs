@@ -9,11 +9,9 @@ pub mod load;
 pub mod schema;
 
 pub use catalog::{Catalog, Classification, Rule};
-pub use load::RuleError;
+pub use load::{Examples, RuleError};
 
 use std::path::PathBuf;
-
-pub use load::Examples;
 
 /// Loads the built-in catalog plus every user rule directory, in order (later overrides
 /// earlier by id). Errors in user files come back next to the catalog; the files that loaded
