@@ -44,10 +44,17 @@
 //! The keys are searched with aho-corasick's packed searcher directly (Teddy, without the
 //! automaton around it: each key hit returns to the gate, so the lean call matters). A key
 //! hit is checked cheaply: only the literals that contain that key are compared, at the
-//! offsets where they contain it ([`Gate::find_literal`]). Only when one of them is really
-//! there is that one line searched for the leftmost literal, by a DFA of every literal
-//! without a prefilter, so a key that also occurs in ordinary text costs a few byte
-//! comparisons per hit.
+//! offsets where they contain it, and of those only the ones whose bytes beside the key
+//! agree with the text (they are indexed by up to eight bytes before or after the key:
+//! [`KeyLiterals`]), so a key inside hundreds of literals costs a few lookups per hit. Only
+//! when one of them is really there is that one line searched for the leftmost literal, by a
+//! DFA of every literal without a prefilter, so a key that also occurs in ordinary text
+//! costs a few byte comparisons per hit.
+//!
+//! The limit: 64 keys. A catalog whose literals have more than 64 rare substrings between
+//! them (the benchmark's three-times catalog, 761 literals) must take common keys such as
+//! `"tion"`, and then pays for every hit of them: Teddy returns at each one. A catalog that
+//! large needs a searcher of hundreds of keys (Hyperscan's FDR is the model), not built.
 //!
 //! Exactness: a key is a substring of the literals it covers and a literal never spans a
 //! line, so the leftmost literal at or after a point lies in the line of the first key hit
