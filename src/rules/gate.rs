@@ -518,16 +518,15 @@ impl KeyLiterals {
         let mut tiers: Vec<Vec<(u64, Placed)>> = WINDOWS.iter().map(|_| Vec::new()).collect();
         let mut rest = Vec::new();
         for p in placed {
-            let at = WINDOWS.iter().position(|&(before, width)| {
-                window_start(p.literal.len(), p.offset, before, width).is_some()
-            });
-            match at {
-                Some(t) => {
-                    let (before, width) = WINDOWS[t];
-                    let start =
-                        window_start(p.literal.len(), p.offset, before, width).expect("checked");
-                    tiers[t].push((window(&p.literal, start, width), p));
-                }
+            let tier = WINDOWS
+                .iter()
+                .enumerate()
+                .find_map(|(t, &(before, width))| {
+                    let start = window_start(p.literal.len(), p.offset, before, width)?;
+                    Some((t, window(&p.literal, start, width)))
+                });
+            match tier {
+                Some((t, w)) => tiers[t].push((w, p)),
                 None => rest.push(p),
             }
         }
@@ -569,8 +568,8 @@ fn window(bytes: &[u8], at: usize, width: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
-/// Literals by a window of up to eight bytes, hashed into a table about twice their number: a lookup
-/// is a multiplication and two loads, and a collision only costs a comparison.
+/// Literals by a window of up to eight bytes, hashed into a table about twice their number:
+/// a lookup is a multiplication and two loads, and a collision only costs a comparison.
 #[derive(Debug)]
 struct WindowTable {
     bits: u32,
