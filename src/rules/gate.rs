@@ -23,9 +23,9 @@
 //! (16 buckets, else 8), and a bucket's 4-byte fingerprint is the union of its keys' nibble
 //! masks, so a bucket of unlike keys flags many positions that Teddy must then verify.
 //! aho-corasick puts pattern `i` in bucket `i mod buckets`, so the order of the keys is
-//! their bucket assignment: [`teddy_order`] swaps keys between buckets while the expected
-//! false candidates fall. More keys are rarer but crowd the buckets; fewer keys are
-//! common. So each count of [`GATE_KEY_COUNTS`] gives a cover, and the one with the lowest
+//! their bucket assignment: [`teddy_order`] swaps keys between buckets while the false
+//! candidates fall, counted over the background's 4-byte strings ([`Fingerprints`]). More
+//! keys are rarer but crowd the buckets; fewer keys are common. So each count of [`GATE_KEY_COUNTS`] gives a cover, and the one with the lowest
 //! expected cost in the background wins: key hits at [`HIT_NS`] each, Teddy candidates at
 //! [`CANDIDATE_NS`] per key compared (both measured).
 //!
@@ -34,7 +34,9 @@
 //! field corpus's stack frames in the background (`"lter"`, as in every `...Filter` frame,
 //! was a key before), the cost model picked 62 keys for the built-in catalog (100 rules)
 //! and 62 for three times it: 0.41 s and 0.23 s, where they were 0.51 s and 0.87 s. The
-//! catalog's size no longer sets the speed; how rare its rarest substrings are does.
+//! catalog's size no longer sets the speed; how rare its rarest substrings are does. With
+//! the candidates counted rather than estimated from independent bytes (2026-12-03), the
+//! built-in catalog's 64 keys took 0.16-0.17 s where they took 0.41 s.
 //!
 //! The choice takes a third of start-up, so the built-in catalog's keys are stored in
 //! `builtin-gate.json` with a digest of the literals they were chosen for, used only when
@@ -78,6 +80,10 @@ const HIT_NS: f64 = 58.0;
 /// bucket is compared (measured the same day: fingerprints giving 1.6e-2 fewer candidates
 /// per byte saved 0.21 s on the 1 GiB log).
 const CANDIDATE_NS: f64 = 12.0;
+/// Passes of [`teddy_order`]'s swaps at most: on the three-times catalog the third pass still
+/// took 3 % off the counted candidates and later ones under 1 %, at 16 ms a pass of start-up
+/// (measured 2026-12-03).
+const ORDER_PASSES: usize = 3;
 /// Length of a key (literals are at least this long: `catalog::MIN_LITERAL_LEN`).
 const KEY_LEN: usize = 4;
 
@@ -793,8 +799,7 @@ fn choose_keys_fresh(literals: &[String]) -> Vec<String> {
     }
     let chain = ByteChain::new();
     let cands = candidates(literals, &chain);
-    // The background's byte frequencies also price Teddy's candidates.
-    let freq = &chain.first;
+    let prints = Fingerprints::background();
     let mut best: Option<(f64, Vec<&[u8]>)> = None;
     let mut tried = Vec::new();
     for max_keys in GATE_KEY_COUNTS {
@@ -805,7 +810,7 @@ fn choose_keys_fresh(literals: &[String]) -> Vec<String> {
         let hits: f64 = chosen.iter().map(|&c| cands[c].per_byte).sum();
         let mut keys: Vec<&[u8]> = chosen.iter().map(|&c| cands[c].key).collect();
         keys.sort();
-        let (ordered, candidates) = teddy_order(&keys, freq);
+        let (ordered, candidates) = teddy_order(&keys, prints);
         let cost = HIT_NS * hits + CANDIDATE_NS * candidates;
         if best.as_ref().is_none_or(|(b, _)| cost < *b) {
             best = Some((cost, ordered));
@@ -826,29 +831,125 @@ fn teddy_buckets(keys: usize) -> usize {
     if keys > 32 { 16 } else { 8 }
 }
 
-/// Expected false candidates per byte of one Teddy bucket, times the keys it holds (each
-/// candidate compares them all). Teddy flags a position for a bucket when each of the next
-/// four bytes has a low nibble and a high nibble that keys of the bucket have at that offset,
-/// not necessarily the same key; the bytes are taken as independent, with the background's
-/// frequencies.
-fn bucket_cost<'k>(keys: impl Iterator<Item = &'k [u8]> + Clone, freq: &[f64; 256]) -> f64 {
-    let mut p = 1.0;
-    for j in 0..KEY_LEN {
-        let (mut lo, mut hi) = (0u16, 0u16);
-        for k in keys.clone() {
-            let b = k.get(j).copied().unwrap_or(0);
-            lo |= 1 << (b & 15);
-            hi |= 1 << (b >> 4);
-        }
-        let mut s = 0.0;
-        for h in set_bits(hi) {
-            for l in set_bits(lo) {
-                s += freq[h << 4 | l];
+/// The background's distinct 4-byte strings, as bit sets by the nibbles of each of their
+/// bytes and by the bits of their counts: what Teddy's fingerprints flag in ordinary log text
+/// is counted on it, not estimated ([`Fingerprints::bucket_cost`]).
+///
+/// Why measured: an earlier estimate took the four bytes as independent, with the
+/// background's byte frequencies. Text is not like that (`" cod"`, `" nam"`, `"when"` and
+/// `"\"Sen"` together flag every `" con"`, `" com"`, `"whe"`...), and the bucket order it chose
+/// left 5.7e-3 candidates per byte of the benchmark log; counted, the order leaves 6.6e-5,
+/// and the key search of the 1 GiB log took 0.27 s instead of 0.41 s (measured 2026-12-03).
+struct Fingerprints {
+    /// Words of one bit set (one bit per distinct 4-byte string).
+    words: usize,
+    /// `nibbles[((j * 2 + half) * 16 + v) * words..][..words]`: the strings whose byte `j`
+    /// has `v` as its low (`half` 0) or high (`half` 1) nibble.
+    nibbles: Vec<u64>,
+    /// `weights[b * words..][..words]`: the strings whose count has bit `b` set.
+    weights: Vec<u64>,
+    /// `first_byte[b]..first_byte[b + 1]`: the strings (sorted) that start with byte `b`; a
+    /// bucket is counted only over the words of the first bytes its keys allow.
+    first_byte: Vec<usize>,
+    /// Every 4-byte position of the background.
+    positions: f64,
+}
+
+impl Fingerprints {
+    /// Those of the background, built once.
+    fn background() -> &'static Fingerprints {
+        static BACKGROUND_FINGERPRINTS: OnceLock<Fingerprints> = OnceLock::new();
+        BACKGROUND_FINGERPRINTS
+            .get_or_init(|| Fingerprints::of(BACKGROUND.iter().map(|t| t.as_bytes())))
+    }
+
+    fn of<'t>(texts: impl Iterator<Item = &'t [u8]>) -> Fingerprints {
+        let mut counts: std::collections::HashMap<[u8; KEY_LEN], u64> = Default::default();
+        let mut positions = 0u64;
+        for text in texts {
+            for w in text.windows(KEY_LEN) {
+                *counts.entry(w.try_into().unwrap_or_default()).or_default() += 1;
+                positions += 1;
             }
         }
-        p *= s;
+        let mut grams: Vec<([u8; KEY_LEN], u64)> = counts.into_iter().collect();
+        grams.sort_unstable();
+        let words = grams.len().div_ceil(64).max(1);
+        let planes =
+            (u64::BITS - grams.iter().map(|g| g.1).max().unwrap_or(0).leading_zeros()) as usize;
+        let mut nibbles = vec![0u64; KEY_LEN * 2 * 16 * words];
+        let mut weights = vec![0u64; planes * words];
+        for (i, (gram, count)) in grams.iter().enumerate() {
+            let bit = 1u64 << (i % 64);
+            for (j, &b) in gram.iter().enumerate() {
+                nibbles[((j * 2) * 16 + usize::from(b & 15)) * words + i / 64] |= bit;
+                nibbles[((j * 2 + 1) * 16 + usize::from(b >> 4)) * words + i / 64] |= bit;
+            }
+            for (b, plane) in weights.chunks_mut(words).enumerate() {
+                if count >> b & 1 == 1 {
+                    plane[i / 64] |= bit;
+                }
+            }
+        }
+        let mut first_byte = vec![0usize; 257];
+        for (gram, _) in &grams {
+            first_byte[usize::from(gram[0]) + 1] += 1;
+        }
+        for b in 1..first_byte.len() {
+            first_byte[b] += first_byte[b - 1];
+        }
+        Fingerprints {
+            words,
+            nibbles,
+            weights,
+            first_byte,
+            positions: positions.max(1) as f64,
+        }
     }
-    p * keys.count() as f64
+
+    /// False candidates per byte of one Teddy bucket, times the keys it holds (each candidate
+    /// compares them all). Teddy flags a position for a bucket when each of the next four
+    /// bytes has a low nibble and a high nibble that keys of the bucket have at that offset,
+    /// not necessarily the same key: counted here over the background's 4-byte strings.
+    fn bucket_cost<'k>(&self, keys: impl Iterator<Item = &'k [u8]> + Clone) -> f64 {
+        let mut masks = [[0u16; 2]; KEY_LEN];
+        for k in keys.clone() {
+            for (j, mask) in masks.iter_mut().enumerate() {
+                let b = k.get(j).copied().unwrap_or(0);
+                mask[0] |= 1 << (b & 15);
+                mask[1] |= 1 << (b >> 4);
+            }
+        }
+        let words = self.words;
+        let plane = |j: usize, half: usize, v: usize| {
+            &self.nibbles[((j * 2 + half) * 16 + v) * words..][..words]
+        };
+        let mut flagged = 0u64;
+        let mut next_word = 0;
+        for b in (0..256usize)
+            .filter(|b| masks[0][0] >> (b & 15) & 1 == 1 && masks[0][1] >> (b >> 4) & 1 == 1)
+        {
+            let (start, end) = (self.first_byte[b], self.first_byte[b + 1]);
+            for w in (start / 64).max(next_word)..end.div_ceil(64) {
+                let mut acc = !0u64;
+                for (j, mask) in masks.iter().enumerate() {
+                    for (half, &m) in mask.iter().enumerate() {
+                        acc &= set_bits(m).fold(0, |any, v| any | plane(j, half, v)[w]);
+                    }
+                    if acc == 0 {
+                        break;
+                    }
+                }
+                if acc != 0 {
+                    for (bit, weight) in self.weights.chunks(words).enumerate() {
+                        flagged += u64::from((acc & weight[w]).count_ones()) << bit;
+                    }
+                }
+                next_word = w + 1;
+            }
+        }
+        flagged as f64 / self.positions * keys.count() as f64
+    }
 }
 
 /// The indices of the bits set in `mask`, lowest first.
@@ -865,19 +966,20 @@ fn set_bits(mut mask: u16) -> impl Iterator<Item = usize> {
 ///
 /// aho-corasick's Teddy puts pattern `i` in bucket `i mod buckets` (counted from the last), so
 /// the order is the bucket assignment. Starting from the round robin of the sorted keys, a
-/// swap of two keys between buckets is kept while it lowers the summed [`bucket_cost`]. On the
-/// built-in catalog this cut the expected candidates eightfold and the key search's time by
-/// a quarter to a half (measured 2026-12-02).
-fn teddy_order<'k>(keys: &[&'k [u8]], freq: &[f64; 256]) -> (Vec<&'k [u8]>, f64) {
+/// swap of two keys between buckets is kept while it lowers the summed
+/// [`Fingerprints::bucket_cost`]: on the built-in catalog the key search of the benchmark log
+/// took 0.51 s with the keys sorted, 0.41 s in the order an estimate of independent bytes
+/// chose, 0.27 s in the order the counted fingerprints choose (measured 2026-12-02 and -03).
+fn teddy_order<'k>(keys: &[&'k [u8]], prints: &Fingerprints) -> (Vec<&'k [u8]>, f64) {
     let n = keys.len();
     let count = teddy_buckets(n);
     // Bucket b holds patterns b, b + count, b + 2 count...: the sizes the order must keep.
     let mut buckets: Vec<Vec<usize>> = (0..count)
         .map(|b| (b..n).step_by(count).collect())
         .collect();
-    let cost = |members: &[usize]| bucket_cost(members.iter().map(|&i| keys[i]), freq);
+    let cost = |members: &[usize]| prints.bucket_cost(members.iter().map(|&i| keys[i]));
     let mut costs: Vec<f64> = buckets.iter().map(|m| cost(m)).collect();
-    for _pass in 0..8 {
+    for _pass in 0..ORDER_PASSES {
         let mut improved = false;
         for a in 0..count {
             for b in a + 1..count {
@@ -1219,12 +1321,12 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         let mut keys: Vec<&[u8]> = catalog.gate_keys().iter().map(|k| k.as_bytes()).collect();
         keys.sort();
-        let freq = byte_frequencies();
+        let prints = Fingerprints::background();
         let buckets = teddy_buckets(keys.len());
         let round_robin: f64 = (0..buckets)
-            .map(|b| bucket_cost(keys.iter().skip(b).step_by(buckets).copied(), &freq))
+            .map(|b| prints.bucket_cost(keys.iter().skip(b).step_by(buckets).copied()))
             .sum();
-        let (ordered, expected) = teddy_order(&keys, &freq);
+        let (ordered, expected) = teddy_order(&keys, prints);
         let mut again = ordered.clone();
         again.sort();
         assert_eq!(again, keys);
@@ -1238,19 +1340,20 @@ mod tests {
     }
 
     #[test]
-    fn bucket_cost_counts_nibble_unions() {
-        let mut freq = [0.0; 256];
-        freq[b'a' as usize] = 0.5;
-        freq[b'q' as usize] = 0.25;
+    fn bucket_cost_counts_what_the_nibble_unions_flag() {
+        // The background's 4-byte positions: "aaaa", "aaaq", "aaqq", "aqqq", "qqqq".
+        let prints = Fingerprints::of([&b"aaaaqqqq"[..]].into_iter());
+        let cost = |keys: &[&[u8]]| prints.bucket_cost(keys.iter().copied());
         // One key "aaaa": each position accepts only 'a'.
-        assert_eq!(
-            bucket_cost([&b"aaaa"[..]].into_iter(), &freq),
-            0.5f64.powi(4)
-        );
+        assert_eq!(cost(&[b"aaaa"]), 1.0 / 5.0);
         // "aaaa" and "qqqq" share the low nibble (1) and differ in the high (6, 7): each
-        // position accepts 'a' and 'q', and the bucket holds two keys.
-        let both = bucket_cost([&b"aaaa"[..], &b"qqqq"[..]].into_iter(), &freq);
-        assert_eq!(both, 0.75f64.powi(4) * 2.0);
+        // position accepts 'a' and 'q', so every position is flagged, for two keys.
+        assert_eq!(cost(&[b"aaaa", b"qqqq"]), 2.0);
+        // A key unlike the background flags nothing.
+        assert_eq!(cost(&[b"zzzz"]), 0.0);
+        // Counts above one are weighed: "abab" occurs three times in "abababab".
+        let prints = Fingerprints::of([&b"abababab"[..]].into_iter());
+        assert_eq!(prints.bucket_cost([&b"abab"[..]].into_iter()), 3.0 / 5.0);
     }
 
     #[test]
