@@ -3,8 +3,8 @@
 //! literal set is searched only in the lines where a key occurs.
 //!
 //! Why: the buffer search is the hot loop. aho-corasick's packed SIMD searcher (Teddy) takes
-//! at most 64 patterns and slows as they get more; beyond 64 it is not used at all and the
-//! search falls to a fraction of the speed. Searching the buffer for every literal made the
+//! at most 128 patterns (64 by its own heuristic) and slows as they get more; beyond that it
+//! is not used at all and the search falls to a fraction of the speed. Searching the buffer for every literal made the
 //! speed fall by two thirds when the catalog tripled. Keys of 4 bytes taken from inside the
 //! literals keep the buffer search at a bounded number of short patterns, which Teddy
 //! handles at the same speed whatever the catalog (measured in `benches/`).
@@ -53,10 +53,14 @@
 //! DFA of every literal without a prefilter, so a key that also occurs in ordinary text
 //! costs a few byte comparisons per hit.
 //!
-//! The limit: 64 keys. A catalog whose literals have more than 64 rare substrings between
-//! them (the benchmark's three-times catalog, 761 literals) must take common keys such as
-//! `"tion"`, and then pays for every hit of them: Teddy returns at each one. A catalog that
-//! large needs a searcher of hundreds of keys (Hyperscan's FDR is the model), not built.
+//! The limit: [`MAX_GATE_KEYS`] keys. A catalog whose literals have more rare substrings
+//! between them than that must take common keys, and then pays for every hit of them: Teddy
+//! returns at each one. With 64 keys the benchmark's three-times catalog (761 literals) had
+//! to take `"tion"` (8.4 million key hits in the 1 GiB log, the key search 0.92 s); with 79,
+//! Teddy's heuristic limit of 64 turned off, it takes rarer ones (24,557 hits, 0.38-0.43 s,
+//! its 16 buckets holding five keys). 96 keys took 0.64 s and 128 1.3 s: crowded buckets
+//! flag more than the rarer keys save. A catalog much larger than that needs a searcher of
+//! hundreds of keys (Hyperscan's FDR is the model), not built.
 //!
 //! Exactness: a key is a substring of the literals it covers and a literal never spans a
 //! line, so the leftmost literal at or after a point lies in the line of the first key hit
@@ -68,10 +72,13 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// The key counts the gate weighs, from a cover that must take common keys to one of rare
-/// keys that crowds Teddy's buckets. 64 is Teddy's limit.
-const GATE_KEY_COUNTS: [usize; 3] = [32, 48, TEDDY_MAX_KEYS];
-/// The most patterns aho-corasick's Teddy takes.
-const TEDDY_MAX_KEYS: usize = 64;
+/// keys that crowds Teddy's buckets.
+const GATE_KEY_COUNTS: [usize; 4] = [32, 48, TEDDY_HEURISTIC_KEYS, MAX_GATE_KEYS];
+/// The most patterns aho-corasick's Teddy takes by its own heuristic.
+const TEDDY_HEURISTIC_KEYS: usize = 64;
+/// The most keys the gate takes: past [`TEDDY_HEURISTIC_KEYS`] the heuristic is turned off
+/// (aho-corasick's packed searcher takes up to 128 patterns), see the module's "The limit".
+const MAX_GATE_KEYS: usize = 80;
 /// What a key hit costs the buffer search, in nanoseconds: Teddy stops, the hit is checked
 /// and the search starts again (measured 2026-12-02, `benches/`: 2.3 million hits in the 1 GiB
 /// log cost 0.13 s).
@@ -636,6 +643,7 @@ impl KeySearch {
         }
         let packed = aho_corasick::packed::Config::new()
             .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .heuristic_pattern_limits(keys.len() <= TEDDY_HEURISTIC_KEYS)
             .builder()
             .extend(keys)
             .build();
@@ -800,22 +808,30 @@ fn choose_keys_fresh(literals: &[String]) -> Vec<String> {
     let chain = ByteChain::new();
     let cands = candidates(literals, &chain);
     let prints = Fingerprints::background();
-    let mut best: Option<(f64, Vec<&[u8]>)> = None;
-    let mut tried = Vec::new();
+    // Every count's cover with the cost of its key hits, cheapest first: ordering a cover's
+    // buckets is most of the choice's time, and a cover whose hits alone cost more than the
+    // best total so far cannot win (its candidates only add).
+    let mut covers: Vec<(f64, Vec<usize>)> = Vec::new();
     for max_keys in GATE_KEY_COUNTS {
         let chosen = fit_cover(&cands, literals.len(), max_keys);
-        if tried.contains(&chosen) {
-            continue;
+        if covers.iter().all(|(_, c)| *c != chosen) {
+            let hits: f64 = chosen.iter().map(|&c| cands[c].per_byte).sum();
+            covers.push((HIT_NS * hits, chosen));
         }
-        let hits: f64 = chosen.iter().map(|&c| cands[c].per_byte).sum();
+    }
+    covers.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut best: Option<(f64, Vec<&[u8]>)> = None;
+    for (hits_cost, chosen) in covers {
+        if best.as_ref().is_some_and(|(b, _)| hits_cost >= *b) {
+            break;
+        }
         let mut keys: Vec<&[u8]> = chosen.iter().map(|&c| cands[c].key).collect();
         keys.sort();
         let (ordered, candidates) = teddy_order(&keys, prints);
-        let cost = HIT_NS * hits + CANDIDATE_NS * candidates;
+        let cost = hits_cost + CANDIDATE_NS * candidates;
         if best.as_ref().is_none_or(|(b, _)| cost < *b) {
             best = Some((cost, ordered));
         }
-        tried.push(chosen);
     }
     best.map(|(_, keys)| {
         keys.into_iter()
@@ -1058,7 +1074,7 @@ mod tests {
                 "{lit}: {keys:?}"
             );
         }
-        assert!(keys.len() <= TEDDY_MAX_KEYS);
+        assert!(keys.len() <= MAX_GATE_KEYS);
         assert!(keys.iter().all(|k| k.len() == KEY_LEN), "{keys:?}");
     }
 
@@ -1068,7 +1084,7 @@ mod tests {
             .map(|i| format!("Remote{i}FailureException while calling service {i}"))
             .collect();
         let keys = choose_keys(&l);
-        assert!(keys.len() <= TEDDY_MAX_KEYS, "{}", keys.len());
+        assert!(keys.len() <= MAX_GATE_KEYS, "{}", keys.len());
         for lit in &l {
             assert!(keys.iter().any(|k| lit.contains(k.as_str())), "{lit}");
         }
@@ -1304,11 +1320,17 @@ mod tests {
             let (catalog, errors) = crate::rules::load_catalog(&extra);
             assert!(errors.is_empty(), "{errors:?}");
             let keys = catalog.gate_keys();
-            assert!(keys.len() <= TEDDY_MAX_KEYS, "{}", keys.len());
+            assert!(keys.len() <= MAX_GATE_KEYS, "{}", keys.len());
+            let search = KeySearch::new(keys);
             assert!(matches!(
-                KeySearch::new(keys),
+                search,
                 KeySearch::Packed(_) | KeySearch::Automaton(_)
             ));
+            // Where the CPU has AVX2, the packed searcher (Teddy) takes every key count.
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") {
+                assert!(matches!(search, KeySearch::Packed(_)), "{}", keys.len());
+            }
             for lit in catalog.literals() {
                 assert!(keys.iter().any(|k| lit.contains(k.as_str())), "{lit}");
             }
