@@ -4,10 +4,11 @@
 //!
 //! Why: the buffer search is the hot loop. aho-corasick's packed SIMD searcher (Teddy) takes
 //! at most 128 patterns (64 by its own heuristic) and slows as they get more; beyond that it
-//! is not used at all and the search falls to a fraction of the speed. Searching the buffer for every literal made the
-//! speed fall by two thirds when the catalog tripled. Keys of 4 bytes taken from inside the
-//! literals keep the buffer search at a bounded number of short patterns, which Teddy
-//! handles at the same speed whatever the catalog (measured in `benches/`).
+//! is not used at all and the search falls to a fraction of the speed. Searching the buffer
+//! for every literal made the speed fall by two thirds when the catalog tripled. Keys of 4
+//! bytes taken from inside the literals keep the buffer search at a bounded number of short
+//! patterns, which Teddy handles at the same speed whatever the catalog (measured in
+//! `benches/`).
 //!
 //! How the keys are chosen, when the catalog is compiled: every 4-byte substring of every
 //! literal is a candidate key. Four bytes is what Teddy looks at, so a key's cost is how
@@ -25,9 +26,10 @@
 //! aho-corasick puts pattern `i` in bucket `i mod buckets`, so the order of the keys is
 //! their bucket assignment: [`teddy_order`] swaps keys between buckets while the false
 //! candidates fall, counted over the background's 4-byte strings ([`Fingerprints`]). More
-//! keys are rarer but crowd the buckets; fewer keys are common. So each count of [`GATE_KEY_COUNTS`] gives a cover, and the one with the lowest
-//! expected cost in the background wins: key hits at [`HIT_NS`] each, Teddy candidates at
-//! [`CANDIDATE_NS`] per key compared (both measured).
+//! keys are rarer but crowd the buckets; fewer keys are common. So each count of
+//! [`GATE_KEY_COUNTS`] gives a cover, and the one with the lowest expected cost in the
+//! background wins: key hits at [`HIT_NS`] each, Teddy candidates at [`CANDIDATE_NS`] per key
+//! compared (both measured).
 //!
 //! Measured 2026-12-02 on the 1 GiB benchmark log (`benches/`), the key search alone:
 //! sorted keys, 48 of them, took 0.51 s; the same keys in bucket order 0.39 s. With the
