@@ -988,7 +988,8 @@ fn set_bits(mut mask: u16) -> impl Iterator<Item = usize> {
 /// swap of two keys between buckets is kept while it lowers the summed
 /// [`Fingerprints::bucket_cost`]: on the built-in catalog the key search of the benchmark log
 /// took 0.51 s with the keys sorted, 0.41 s in the order an estimate of independent bytes
-/// chose, 0.27 s in the order the counted fingerprints choose (measured 2026-12-02 and -03).
+/// chose, 0.16-0.17 s in the order the counted fingerprints choose (measured 2026-12-02 and
+/// -03).
 fn teddy_order<'k>(keys: &[&'k [u8]], prints: &Fingerprints) -> (Vec<&'k [u8]>, f64) {
     let n = keys.len();
     let count = teddy_buckets(n);
