@@ -56,26 +56,38 @@ pub fn with_read_ahead<T, R: Read>(
 }
 
 /// The decoding thread: fills buffers and sends them until the input ends or fails, or
-/// until the scanner goes away.
+/// until the scanner goes away. A buffer comes back from the scanner still initialised, so
+/// it is read into as a slice: reading into a `Vec`'s spare capacity would zero it first.
 fn decode_into<R: Read>(
     mut reader: R,
     full: &SyncSender<io::Result<Vec<u8>>>,
     free: &Receiver<Vec<u8>>,
 ) {
     loop {
-        let mut buf = free
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(CHUNK_BYTES));
-        buf.clear();
+        let mut buf = free.try_recv().unwrap_or_default();
+        // Only a buffer new or cut short by the input's end has bytes to zero here.
+        buf.resize(CHUNK_BYTES, 0);
+        let mut filled = 0;
         // Bytes read before an error stay in `buf` and are sent before the error.
-        let result = (&mut reader).take(CHUNK_BYTES as u64).read_to_end(&mut buf);
-        let read_any = !buf.is_empty();
+        let result = loop {
+            if filled == buf.len() {
+                break Ok(());
+            }
+            match reader.read(&mut buf[filled..]) {
+                Ok(0) => break Ok(()),
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        buf.truncate(filled);
+        let read_any = filled > 0;
         if read_any && full.send(Ok(buf)).is_err() {
             return;
         }
         match result {
-            Ok(_) if read_any => {}
-            Ok(_) => return,
+            Ok(()) if read_any => {}
+            Ok(()) => return,
             Err(e) => {
                 let _ = full.send(Err(e));
                 return;

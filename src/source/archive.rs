@@ -614,7 +614,7 @@ fn tar_entries(
         ..limits.limits
     };
     let stream = LimitedReader::new(
-        GzipReader::new(BufReader::new(counted)),
+        GzipReader::buffered(counted),
         "gzip stream",
         Compressed::Counted(count),
         whole,
@@ -914,7 +914,7 @@ fn gz_tar_member<T>(
             .map_err(|e| format!("cannot read tar: {}", super::discover::describe_io(&e)))?;
         let (counted, compressed) = CountingReader::new(file);
         *guard = Some(GzCursor {
-            reader: GzipReader::new(BufReader::new(counted)),
+            reader: GzipReader::buffered(counted),
             pos: 0,
             compressed,
         });

@@ -163,7 +163,7 @@ pub fn decode_limited<'a>(
     let head = reader.fill_buf()?;
     if head.starts_with(&GZIP_MAGIC) {
         let (counted, count) = CountingReader::new(reader);
-        let gz = GzipReader::new(BufReader::new(counted));
+        let gz = GzipReader::buffered(counted);
         let limited = LimitedReader::new(
             gz,
             "gzip stream",
