@@ -25,7 +25,7 @@ use crate::report::{self, InputInfo, InputTally, Observation, Report, ReportBuil
 use crate::rules::Catalog;
 use crate::scan::{self, PartContext, PartStart, PartStats, ScanSettings};
 use crate::source::chunk::DEFAULT_CHUNK_BYTES;
-use crate::source::decode::{self, ReadLimits};
+use crate::source::decode::{self, Decoded, ReadLimits};
 use crate::source::discover::Discovery;
 use crate::source::limits::Limits;
 use crate::source::state::State;
@@ -247,23 +247,35 @@ fn scan_whole(
     sink: &mut dyn scan::Sink,
 ) -> PartStats {
     let (catalog, settings) = (sh.job.catalog, &sh.job.settings);
-    let scanned = decode::with_input(input, sh.limits, |reader| {
-        if skip > 0 {
-            match io::copy(&mut reader.take(skip), &mut io::sink()) {
-                Ok(n) if n == skip => {}
-                Ok(n) => {
-                    return PartStats {
-                        warnings: vec![Warning::new(
-                            ctx.name,
-                            format!(
-                                "shorter ({n} bytes) than when last read ({skip}); nothing new read"
-                            ),
-                        )],
-                        ..Default::default()
-                    };
+    if skip == 0 {
+        let cut = scan::framing_cut(settings);
+        let framing = scan::window_framing(settings, &cut);
+        let scanned =
+            decode::with_input_framed(input, sh.limits, &framing, |decoded| match decoded {
+                Decoded::Stream(reader) => {
+                    scan::scan_part(reader, ctx, catalog, settings, progress, sink)
                 }
-                Err(e) => return unread(ctx.name, format!("cannot read: {e}")),
+                Decoded::Windows(windows) => {
+                    scan::scan_windows(windows, ctx, catalog, settings, progress, sink)
+                }
+            });
+        return scanned.unwrap_or_else(|msg| unread(&input.display, msg));
+    }
+    let scanned = decode::with_input(input, sh.limits, |reader| {
+        match io::copy(&mut reader.take(skip), &mut io::sink()) {
+            Ok(n) if n == skip => {}
+            Ok(n) => {
+                return PartStats {
+                    warnings: vec![Warning::new(
+                        ctx.name,
+                        format!(
+                            "shorter ({n} bytes) than when last read ({skip}); nothing new read"
+                        ),
+                    )],
+                    ..Default::default()
+                };
             }
+            Err(e) => return unread(ctx.name, format!("cannot read: {e}")),
         }
         scan::scan_part(reader, ctx, catalog, settings, progress, sink)
     });

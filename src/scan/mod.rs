@@ -11,6 +11,7 @@ pub mod window;
 
 use crate::classify::{CauseIndex, Classifier};
 use crate::model::Product;
+use crate::source::ahead::{Framing, Window, Windows, fill};
 use crate::warning::Warning;
 use event::{EventLimits, event_bounds, line_start, safe_cut};
 use jiff::tz::TimeZone;
@@ -183,6 +184,24 @@ pub fn scan_slice<C: Classifier>(
     scan_feed(&mut feed, ctx, classifier, settings, progress, sink)
 }
 
+/// Scans one whole input decoded ahead into windows ([`crate::source::ahead`]): the same
+/// scan as [`scan_part`] of the same bytes, event for event, with no copy on this thread.
+pub fn scan_windows<C: Classifier>(
+    windows: &mut Windows,
+    ctx: &PartContext,
+    classifier: &C,
+    settings: &ScanSettings,
+    progress: &(dyn Fn(u64) + Sync),
+    sink: &mut dyn Sink,
+) -> PartStats {
+    let mut feed = WindowFeed {
+        windows,
+        current: None,
+        start: 0,
+    };
+    scan_feed(&mut feed, ctx, classifier, settings, progress, sink)
+}
+
 /// Smallest buffer the scanner works with, whatever `buffer_bytes` says.
 const MIN_BUFFER_BYTES: usize = 64 * 1024;
 
@@ -221,7 +240,13 @@ impl<R: Read> ReadFeed<R> {
 impl<R: Read> Feed for ReadFeed<R> {
     fn fill(&mut self, cap: usize) -> (u64, std::io::Result<bool>) {
         let before = self.len;
-        let ended = fill(&mut self.reader, &mut self.buf, &mut self.len, cap);
+        let ended = fill(
+            &mut self.reader,
+            &mut self.buf,
+            &mut self.len,
+            cap,
+            MIN_BUFFER_BYTES,
+        );
         ((self.len - before) as u64, ended)
     }
     fn window(&self) -> &[u8] {
@@ -230,6 +255,48 @@ impl<R: Read> Feed for ReadFeed<R> {
     fn consume(&mut self, n: usize) {
         self.buf.copy_within(n..self.len, 0);
         self.len -= n;
+    }
+}
+
+/// Windows decoded ahead on another thread, framed as a [`ReadFeed`] would fill its buffer
+/// ([`window_framing`]): each is read in place. A window starts with the bytes after the
+/// previous one's cut; should the scanner ever cut elsewhere than the framing did, the
+/// window is rebuilt from the bytes left (a copy, never a different scan).
+struct WindowFeed<'a> {
+    windows: &'a mut Windows,
+    current: Option<Window>,
+    start: usize,
+}
+
+impl Feed for WindowFeed<'_> {
+    fn fill(&mut self, _cap: usize) -> (u64, std::io::Result<bool>) {
+        let Some(mut next) = self.windows.next_window() else {
+            return (0, Ok(true));
+        };
+        let added = (next.len - next.carry) as u64;
+        if let Some(used) = self.current.take() {
+            let left = &used.buf[self.start..used.len];
+            if left != &next.buf[..next.carry] {
+                let mut rebuilt = left.to_vec();
+                rebuilt.extend_from_slice(next.added());
+                next.carry = left.len();
+                next.len = rebuilt.len();
+                next.buf = rebuilt;
+            }
+            self.windows.recycle(used.buf);
+        }
+        let end = std::mem::replace(&mut next.end, Ok(false));
+        self.current = Some(next);
+        self.start = 0;
+        (added, end)
+    }
+    fn window(&self) -> &[u8] {
+        self.current
+            .as_ref()
+            .map_or(&[], |w| &w.buf[self.start..w.len])
+    }
+    fn consume(&mut self, n: usize) {
+        self.start += n;
     }
 }
 
@@ -328,7 +395,7 @@ fn scan_feed<C: Classifier>(
         let cut = if eof {
             buf.len()
         } else {
-            match safe_cut(buf, settings.event) {
+            match window_cut(buf, settings) {
                 Some(c) => c,
                 None => {
                     if !long_line_warned {
@@ -375,29 +442,27 @@ fn scan_feed<C: Classifier>(
     out
 }
 
-/// Reads until `buf[..*len]` holds `cap` bytes or the input ends, and returns whether it
-/// ended. `buf` grows as it fills (doubling from [`MIN_BUFFER_BYTES`], up to `cap`), so a
-/// small file does not cost a whole buffer's memset. Bytes read before an error stay in
-/// `buf[..*len]`.
-fn fill<R: Read>(
-    reader: &mut R,
-    buf: &mut Vec<u8>,
-    len: &mut usize,
-    cap: usize,
-) -> std::io::Result<bool> {
-    while *len < cap {
-        if *len == buf.len() {
-            let grown = (buf.len() * 2).clamp(MIN_BUFFER_BYTES, cap);
-            buf.resize(grown, 0);
-        }
-        match reader.read(&mut buf[*len..]) {
-            Ok(0) => return Ok(true),
-            Ok(n) => *len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+/// Where a window that is not the input's last is cut: [`safe_cut`], or the whole window when
+/// it holds no line end (a line longer than the window, scanned in pieces).
+fn window_cut(buf: &[u8], settings: &ScanSettings) -> Option<usize> {
+    safe_cut(buf, settings.event)
+}
+
+/// How [`scan_part`] reads its input, for a decoder that fills windows for
+/// [`scan_windows`]: the window size and the cut, as the scanner's own.
+pub fn window_framing<'a>(
+    settings: &ScanSettings,
+    cut: &'a (dyn Fn(&[u8]) -> usize + Sync),
+) -> Framing<'a> {
+    Framing {
+        cap: settings.buffer_bytes.max(MIN_BUFFER_BYTES),
+        cut,
     }
-    Ok(false)
+}
+
+/// The cut of [`window_framing`]: where the scanner cuts a full window.
+pub fn framing_cut(settings: &ScanSettings) -> impl Fn(&[u8]) -> usize + Sync + '_ {
+    |buf| window_cut(buf, settings).unwrap_or(buf.len())
 }
 
 /// Line feeds in `b` (SIMD byte counting: faster than iterating `memchr` hits on logs,
@@ -601,8 +666,9 @@ mod tests {
     }
 
     #[test]
-    fn a_slice_scans_like_a_reader() {
-        let text = corpus();
+    fn a_slice_and_windows_scan_like_a_reader() {
+        // The corpus, then a line longer than the smaller buffers, then the corpus again.
+        let text = format!("{}{}\n{}", corpus(), "y".repeat(150_000), corpus());
         let (cat, _) = load_catalog(&[]);
         let ctx = PartContext {
             name: "t.log",
@@ -615,7 +681,7 @@ mod tests {
                 buffer_bytes: size,
                 ..Default::default()
             };
-            let (mut read, mut mapped) = (Vec::new(), Vec::new());
+            let (mut read, mut mapped, mut framed) = (Vec::new(), Vec::new(), Vec::new());
             let a = scan_part(text.as_bytes(), &ctx, &cat, &settings, &|_| {}, &mut read);
             let b = scan_slice(
                 text.as_bytes(),
@@ -626,15 +692,35 @@ mod tests {
                 &|_| {},
                 &mut mapped,
             );
+            let cut = framing_cut(&settings);
+            let c = crate::source::ahead::with_windows(
+                || Ok((text.as_bytes(), None)),
+                &window_framing(&settings, &cut),
+                |w| scan_windows(w, &ctx, &cat, &settings, &|_| {}, &mut framed),
+            )
+            .unwrap();
             let key = |v: &Vec<Event>| {
                 v.iter()
                     .map(|e| (e.line, e.offset, e.rule, e.evidence.clone(), e.text.clone()))
                     .collect::<Vec<_>>()
             };
             assert!(!read.is_empty());
-            assert_eq!(key(&read), key(&mapped), "buffer {size}");
-            assert_eq!((a.lines, a.bytes), (b.lines, b.bytes));
-            assert_eq!((a.first_time, a.last_time), (b.first_time, b.last_time));
+            for (other, stats) in [(&mapped, &b), (&framed, &c)] {
+                assert_eq!(key(&read), key(other), "buffer {size}");
+                assert_eq!((a.lines, a.bytes), (stats.lines, stats.bytes));
+                assert_eq!(
+                    (a.first_time, a.last_time),
+                    (stats.first_time, stats.last_time)
+                );
+                let says =
+                    |s: &PartStats| s.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+                assert_eq!(says(&a), says(stats), "buffer {size}");
+            }
+            assert_eq!(
+                a.warnings.len(),
+                usize::from(size < 150_000),
+                "buffer {size}"
+            );
         }
     }
 
