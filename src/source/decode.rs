@@ -194,12 +194,15 @@ pub fn decode_deferring<'a>(
     limits: &ReadLimits,
     defer: bool,
 ) -> io::Result<(Box<dyn Read + 'a>, Option<MemberEnds>)> {
-    let mut reader = BufReader::with_capacity(256 * 1024, raw);
+    let mut reader = BufReader::with_capacity(super::gzip::INPUT_BYTES, raw);
     let head = reader.fill_buf()?;
     if head.starts_with(&GZIP_MAGIC) {
         let (counted, count) = CountingReader::new(reader);
         let ends = (defer && super::gzip::DEFERS).then(MemberEnds::default);
-        let gz = GzipReader::buffered_deferring(counted, ends.clone());
+        let gz = match ends.clone() {
+            Some(ends) => GzipReader::deferring(counted, ends),
+            None => GzipReader::new(counted),
+        };
         let limited = LimitedReader::new(
             gz,
             "gzip stream",

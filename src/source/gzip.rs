@@ -57,15 +57,6 @@ impl<R: Read> GzipReader<io::BufReader<R>> {
     pub fn buffered(inner: R) -> Self {
         GzipReader::new(io::BufReader::with_capacity(INPUT_BYTES, inner))
     }
-
-    /// [`GzipReader::buffered`], [`GzipReader::deferring`] its checks when `ends` is given.
-    pub fn buffered_deferring(inner: R, ends: Option<MemberEnds>) -> Self {
-        let inner = io::BufReader::with_capacity(INPUT_BYTES, inner);
-        match ends {
-            Some(ends) => GzipReader::deferring(inner, ends),
-            None => GzipReader::new(inner),
-        }
-    }
 }
 
 impl<R: BufRead> Read for GzipReader<R> {
