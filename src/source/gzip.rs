@@ -7,6 +7,10 @@
 //!
 //! Both give the same bytes for a valid stream, and the same two errors for a bad one
 //! ("truncated gzip data", "corrupt gzip data"), so reports do not depend on the backend.
+//!
+//! Each member's CRC-32 and size are checked against its trailer in place, or, with ISA-L
+//! and [`GzipReader::deferring`], by the reader of the decoded bytes ([`MemberChecker`], on
+//! the scanning thread of [`super::ahead`]), which fails at the same byte.
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
