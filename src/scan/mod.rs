@@ -456,6 +456,7 @@ pub fn window_framing<'a>(
 ) -> Framing<'a> {
     Framing {
         cap: settings.buffer_bytes.max(MIN_BUFFER_BYTES),
+        grow_from: MIN_BUFFER_BYTES,
         cut,
     }
 }

@@ -28,6 +28,11 @@ const AHEAD: usize = 1;
 pub struct Framing<'a> {
     /// Bytes per window.
     pub cap: usize,
+    /// The size the scanner's buffer starts at, doubling up to `cap` as it fills (see
+    /// [`fill`]): the decoding thread grows its buffers alike, so the stream is read in the
+    /// same requests as by the scanner itself, and a limit that is checked per read (the
+    /// compression ratio) stops it at the same byte.
+    pub grow_from: usize,
     /// Where the scanner cuts a full window that is not the last: the bytes after the cut
     /// start the next window.
     pub cut: &'a (dyn Fn(&[u8]) -> usize + Sync),
@@ -138,7 +143,7 @@ fn decode_into<R: Read>(
     let mut carry = 0;
     loop {
         let mut len = carry;
-        let end = fill(&mut reader, &mut buf, &mut len, cap, cap);
+        let end = fill(&mut reader, &mut buf, &mut len, cap, framing.grow_from);
         offset += (len - carry) as u64;
         // Ends past these bytes (a buffered layer may have read ahead) wait for later ones.
         let reached: Vec<MemberEnd> = ends.as_ref().map_or_else(Vec::new, |queue| {
@@ -154,8 +159,10 @@ fn decode_into<R: Read>(
         };
         let mut next = free.try_recv().unwrap_or_default();
         let next_carry = len - cut;
-        if next.len() < next_carry {
-            next.resize(next_carry, 0);
+        // As large as this one: the scanner's one buffer never shrinks.
+        let size = next_carry.max(buf.len());
+        if next.len() < size {
+            next.resize(size, 0);
         }
         next[..next_carry].copy_from_slice(&buf[cut..len]);
         let window = Window {
@@ -238,6 +245,7 @@ mod tests {
     }
     const FRAMING: Framing = Framing {
         cap: CAP,
+        grow_from: 64 * 1024,
         cut: &after_last_newline,
     };
 
@@ -283,17 +291,24 @@ mod tests {
     /// error that stopped the reading.
     fn read_both_ways(bytes: &[u8]) -> [(Vec<u8>, Option<String>); 2] {
         use super::super::decode::{ReadLimits, decode_deferring, decode_limited};
+        // In place, read as the scanner reads (its buffer, its requests, its cuts).
         let limits = ReadLimits::default();
         let mut reader = decode_limited(Box::new(bytes), &limits).unwrap();
-        let mut out = Vec::new();
-        let mut buf = vec![0u8; 1 << 20];
+        let (mut buf, mut len, mut out) = (Vec::new(), 0, Vec::new());
         let in_place = loop {
-            match reader.read(&mut buf) {
-                Ok(0) => break (out, None),
-                Ok(n) => out.extend(&buf[..n]),
+            let before = len;
+            let end = fill(&mut reader, &mut buf, &mut len, CAP, FRAMING.grow_from);
+            out.extend(&buf[before..len]);
+            match end {
+                Ok(false) => {}
+                Ok(true) => break (out, None),
                 Err(e) => break (out, Some(e.to_string())),
             }
+            let cut = after_last_newline(&buf[..len]);
+            buf.copy_within(cut..len, 0);
+            len -= cut;
         };
+        let limits = ReadLimits::default();
         let ahead = with_windows(
             || decode_deferring(Box::new(bytes), &limits, true),
             &FRAMING,
@@ -344,6 +359,13 @@ mod tests {
         trailing.extend(b"not gzip at all");
         let [in_place, ahead] = read_both_ways(&trailing);
         assert!(in_place.1.is_some());
+        assert_eq!(ahead, in_place);
+        // A limit checked on every read (here the compression ratio) stops both at the same
+        // byte: the decoding thread reads in the scanner's requests.
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut e, &vec![b'a'; 40 << 20]).unwrap();
+        let [in_place, ahead] = read_both_ways(&e.finish().unwrap());
+        assert!(in_place.1.as_deref().unwrap().contains("compression ratio"));
         assert_eq!(ahead, in_place);
     }
 

@@ -187,8 +187,8 @@ pub fn decode_limited<'a>(
 
 /// [`decode_limited`]; with `defer`, a gzip stream of plain text whose backend can leave its
 /// checksums to the reader ([`GzipReader::deferring`]) comes with the queue of its member
-/// ends, and the caller must check its bytes with a [`CheckingReader`] (on the thread that
-/// scans them, while this one only inflates).
+/// ends, and the caller must check its bytes with a [`super::gzip::MemberChecker`] (on the
+/// thread that scans them, while this one only inflates).
 pub fn decode_deferring<'a>(
     raw: Box<dyn Read + 'a>,
     limits: &ReadLimits,
