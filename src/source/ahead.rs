@@ -157,14 +157,17 @@ fn decode_into<R: Read>(
         } else {
             (framing.cut)(&buf[..len])
         };
-        let mut next = free.try_recv().unwrap_or_default();
-        let next_carry = len - cut;
-        // As large as this one: the scanner's one buffer never shrinks.
-        let size = next_carry.max(buf.len());
-        if next.len() < size {
-            next.resize(size, 0);
-        }
-        next[..next_carry].copy_from_slice(&buf[cut..len]);
+        // The next window starts with the bytes after the cut.
+        let next = (!last).then(|| {
+            let mut next = free.try_recv().unwrap_or_default();
+            // As large as this one: the scanner's one buffer never shrinks.
+            let size = (len - cut).max(buf.len());
+            if next.len() < size {
+                next.resize(size, 0);
+            }
+            next[..len - cut].copy_from_slice(&buf[cut..len]);
+            next
+        });
         let window = Window {
             buf,
             len,
@@ -172,11 +175,12 @@ fn decode_into<R: Read>(
             end,
             ends: reached,
         };
-        if full.send(window).is_err() || last {
+        if full.send(window).is_err() {
             return;
         }
+        let Some(next) = next else { return };
         buf = next;
-        carry = next_carry;
+        carry = len - cut;
     }
 }
 
