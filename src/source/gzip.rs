@@ -249,7 +249,7 @@ mod isal {
     /// the end of every call: 64 KiB of input (about 800 KB of log text) makes that copy 4 %
     /// (a third with 8 KiB), and a block this size still comes from the heap's free lists,
     /// not a mapping of its own per file.
-    const INPUT_BYTES: usize = 64 * 1024;
+    const CALL_INPUT_BYTES: usize = 64 * 1024;
 
     pub struct Inflater<R: BufRead> {
         inner: R,
@@ -289,7 +289,7 @@ mod isal {
             unsafe { ffi::isal_inflate_init(&mut *state) };
             Inflater {
                 inner,
-                input: vec![0; GUARD + INPUT_BYTES].into_boxed_slice(),
+                input: vec![0; GUARD + CALL_INPUT_BYTES].into_boxed_slice(),
                 start: GUARD,
                 end: GUARD,
                 state,
