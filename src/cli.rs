@@ -434,6 +434,18 @@ pub enum RulesCommand {
     /// or that bypass the literal prefilter, equal-priority overlaps, weak literals. Exit 1 on
     /// errors.
     Lint(RulesArgs),
+    /// Show the gate: the 4-byte keys the buffer search looks for (every literal holds one),
+    /// and whether they were stored or chosen at start-up. With --write, store the keys
+    /// chosen for the built-in rules plus the --rules paths, in that order, in the last
+    /// --rules directory (linkdoctor-gate.json), so that a scan with them need not choose
+    /// them at start-up.
+    Gate {
+        #[command(flatten)]
+        rules: RulesArgs,
+        /// Store the keys in the last --rules directory.
+        #[arg(long)]
+        write: bool,
+    },
     /// Score the catalog on a field corpus: a directory of YAML lists of real log events,
     /// each with its `product` and the `rule` it should give (or `benign`), as in
     /// tests/field/. Every event is scanned alone at its product's log path; prints recall

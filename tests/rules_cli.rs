@@ -294,3 +294,59 @@ fn rules_score_prints_families_and_fails_on_misses() {
     );
     assert!(text.contains(" http "), "{text}");
 }
+
+#[test]
+fn rules_gate_stores_the_keys_a_rules_directory_scans_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::copy(
+        fixture("mixed").join("10-good.yaml"),
+        rules.join("10-good.yaml"),
+    )
+    .unwrap();
+    let rules_arg = rules.to_str().unwrap();
+    // The built-in catalog's keys are stored with it.
+    let builtin = stdout_of(&["rules", "gate"]);
+    assert!(
+        builtin.contains("stored with the built-in catalog"),
+        "{builtin}"
+    );
+    // With a rule directory of its own, the keys are chosen at start-up until stored.
+    let chosen = stdout_of(&["rules", "gate", "--rules", rules_arg]);
+    assert!(chosen.contains("chosen at start-up"), "{chosen}");
+    let lint = stdout_of(&["rules", "lint", "--rules", rules_arg]);
+    assert!(
+        lint.contains("the gate's keys are chosen at every start-up"),
+        "{lint}"
+    );
+    let written = stdout_of(&["rules", "gate", "--rules", rules_arg, "--write"]);
+    assert!(written.contains("linkdoctor-gate.json"), "{written}");
+    let stored = stdout_of(&["rules", "gate", "--rules", rules_arg]);
+    assert!(stored.contains("stored in a --rules directory"), "{stored}");
+    // The same keys, in the same order, as chosen at start-up.
+    let table = |s: &str| s.lines().skip(1).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(table(&chosen), table(&stored));
+    let lint = stdout_of(&["rules", "lint", "--rules", rules_arg]);
+    assert!(!lint.contains("chosen at every start-up"), "{lint}");
+    // A broken file is a warning naming it; the keys are chosen again and scans go on.
+    let gate_file = rules.join("linkdoctor-gate.json");
+    std::fs::write(&gate_file, "{\"literals\": 1").unwrap();
+    let out = linkdoctor()
+        .args(["rules", "gate", "--rules", rules_arg])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("linkdoctor-gate.json") && stderr.contains("stored gate keys not read"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("chosen at start-up"));
+    // --write needs a directory to write to.
+    linkdoctor()
+        .args(["rules", "gate", "--write"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--rules DIR"));
+}

@@ -4,6 +4,10 @@ times as many as the built-in catalog has (counted in rules/*.yaml), each with o
 literals taken in turn from literals.txt. Run again when the built-in catalog grows:
 
     python3 benches/extra-catalog/generate.py
+
+The directory also stores the gate keys chosen for the built-in rules plus these
+(linkdoctor-gate.json, written by `linkdoctor rules gate --rules benches/extra-catalog --write`);
+`cargo test` rewrites it when it no longer names the catalog's literals.
 """
 
 import json

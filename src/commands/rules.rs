@@ -13,9 +13,11 @@ use crate::report::sanitize;
 use crate::rulecheck::examples;
 use crate::rulecheck::field::{self, FamilyScore, Score};
 use crate::rulecheck::lint::{self, LintLevel};
+use crate::rules::gate::{KeysFrom, STORED_KEYS_FILE, StoredKeys};
 use crate::rules::schema::ExampleSpec;
 use crate::rules::{Catalog, Examples, Rule};
 use std::fmt::Write;
+use std::path::PathBuf;
 
 pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {
     match cmd {
@@ -86,6 +88,21 @@ pub fn run(cmd: &RulesCommand) -> Result<u8, Fatal> {
                     exit::FINDINGS
                 },
             )
+        }
+        RulesCommand::Gate { rules, write } => {
+            let catalog = load(rules);
+            let mut out = gate_text(&catalog);
+            if *write {
+                let path = store_gate_keys(&catalog, &rules.rules)?;
+                let _ = writeln!(
+                    out,
+                    "stored the keys chosen for these {} literals in {}",
+                    catalog.literals().len(),
+                    sanitize::inline(&path.display().to_string())
+                );
+            }
+            stdout_written(print_stdout(&out))?;
+            Ok(exit::OK)
         }
         RulesCommand::Lint(args) => {
             let findings = lint::lint(&args.rules);
@@ -177,6 +194,54 @@ fn load(args: &RulesArgs) -> Catalog {
     let (catalog, warnings) = catalog_with_warnings(&args.rules, Examples::Read);
     print_warnings(&warnings, false);
     catalog
+}
+
+/// `rules gate`: where the keys came from, then each key with how many literals hold it and
+/// one of them.
+fn gate_text(catalog: &Catalog) -> String {
+    let keys = catalog.gate_keys();
+    let from = match catalog.gate_keys_from() {
+        KeysFrom::Builtin => "stored with the built-in catalog".to_string(),
+        KeysFrom::Stored => format!("stored in a --rules directory ({STORED_KEYS_FILE})"),
+        KeysFrom::Chosen => "chosen at start-up: `--write` stores them".to_string(),
+    };
+    let mut out = format!(
+        "{} keys for {} literals, {from}\n",
+        keys.len(),
+        catalog.literals().len()
+    );
+    let mut t = new_table(false);
+    t.set_header(["key", "literals", "for instance"]);
+    for key in keys {
+        let mut holding = catalog
+            .literals()
+            .iter()
+            .filter(|l| l.contains(key.as_str()));
+        let first = holding.next().map_or("", String::as_str);
+        t.add_row([
+            format!("\"{}\"", sanitize::inline(key)),
+            (1 + holding.count()).to_string(),
+            sanitize::inline(first).into_owned(),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    out
+}
+
+/// Stores the keys chosen for `catalog` in the last directory of `paths`, and returns the
+/// file written.
+fn store_gate_keys(catalog: &Catalog, paths: &[PathBuf]) -> Result<PathBuf, Fatal> {
+    let dir = paths.iter().rev().find(|p| p.is_dir()).ok_or_else(|| {
+        Fatal("--write stores the keys in a --rules directory: give one with --rules DIR".into())
+    })?;
+    let path = dir.join(STORED_KEYS_FILE);
+    std::fs::write(&path, StoredKeys::choose(catalog.literals()).to_json()).map_err(|e| {
+        Fatal(format!(
+            "cannot write {}: {e}",
+            sanitize::inline(&path.display().to_string())
+        ))
+    })?;
+    Ok(path)
 }
 
 fn list(catalog: &Catalog) -> String {

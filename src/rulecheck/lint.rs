@@ -10,7 +10,7 @@
 
 use super::examples::scan_example;
 use crate::rules::catalog::{Catalog, Rule};
-use crate::rules::gate;
+use crate::rules::gate::{self, KeysFrom};
 use crate::rules::load::{self, LoadedFile, RuleError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -87,15 +87,29 @@ pub fn lint(user_rules: &[PathBuf]) -> Vec<LintFinding> {
         }
     };
     let builtin_count = files.len();
-    for dir in user_rules {
-        let (loaded, errors) = load::user_files(dir);
-        files.extend(loaded);
-        out.extend(errors.iter().map(load_error));
-    }
+    let user = load::user_rules(user_rules);
+    files.extend(user.files);
+    out.extend(user.errors.iter().map(load_error));
     out.extend(duplicate_ids(&files, builtin_count));
-    let (catalog, errors) = Catalog::compile(files);
+    let (catalog, errors) = Catalog::compile_with(files, &user.stored_keys);
     out.extend(errors.iter().map(load_error));
     out.extend(lint_catalog(&catalog));
+    if catalog.gate_keys_from() == KeysFrom::Chosen {
+        let stale = if user.stored_keys.is_empty() {
+            "no --rules directory stores them"
+        } else {
+            "the stored ones were chosen for other rules"
+        };
+        out.push(LintFinding {
+            level: LintLevel::Info,
+            rule: "*".to_string(),
+            file: "catalog".to_string(),
+            message: format!(
+                "the gate's keys are chosen at every start-up ({stale}); store them with \
+                 `linkdoctor rules gate --rules DIR --write`"
+            ),
+        });
+    }
     out
 }
 

@@ -117,6 +117,16 @@ impl Catalog {
     /// Validates and compiles parsed rule files. Later files override earlier ones by id
     /// (user rules override built-ins). Invalid rules are skipped and returned as errors.
     pub fn compile(files: Vec<LoadedFile>) -> (Catalog, Vec<RuleError>) {
+        Catalog::compile_with(files, &[])
+    }
+
+    /// [`Catalog::compile`], with gate keys stored for some literal lists (`--rules`
+    /// directories' `linkdoctor-gate.json`): used when one names exactly this catalog's
+    /// literals.
+    pub fn compile_with(
+        files: Vec<LoadedFile>,
+        stored: &[super::gate::StoredKeys],
+    ) -> (Catalog, Vec<RuleError>) {
         let mut errors = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
         let mut by_id: HashMap<String, usize> = HashMap::new();
@@ -146,10 +156,15 @@ impl Catalog {
                 }
             }
         }
-        (Catalog::from_rules(rules), errors)
+        (Catalog::from_rules_with(rules, stored), errors)
     }
 
+    #[cfg(test)]
     fn from_rules(rules: Vec<Rule>) -> Catalog {
+        Catalog::from_rules_with(rules, &[])
+    }
+
+    fn from_rules_with(rules: Vec<Rule>, stored: &[super::gate::StoredKeys]) -> Catalog {
         let mut literals: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut literal_rules: Vec<Vec<usize>> = Vec::new();
@@ -165,7 +180,7 @@ impl Catalog {
                 }
             }
         }
-        let gate = super::gate::Gate::new(&literals);
+        let gate = super::gate::Gate::new(&literals, stored);
         let build = |kind, patterns: &[String]| {
             AhoCorasickBuilder::new()
                 .match_kind(kind)
@@ -206,6 +221,12 @@ impl Catalog {
     /// The gate's keys: the few strings the buffer search looks for.
     pub fn gate_keys(&self) -> &[String] {
         self.gate.keys()
+    }
+
+    /// Where the gate's keys came from: stored with the built-in catalog or a `--rules`
+    /// directory, or chosen at start-up.
+    pub fn gate_keys_from(&self) -> super::gate::KeysFrom {
+        self.gate.keys_from()
     }
 
     /// Classifies one event. `product` filters rules by their `products` list when known.

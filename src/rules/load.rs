@@ -3,6 +3,7 @@
 //! limited, YAML parsing runs under a budget, and every error names the file, line, column
 //! and field. A bad user file is reported and skipped; the other files still load.
 
+use super::gate::{STORED_KEYS_FILE, StoredKeys};
 use super::schema::{Located, RuleFile, RuleSpec};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -191,6 +192,48 @@ fn without_examples(text: &str) -> String {
         }
     }
     out
+}
+
+/// What the `--rules` paths hold: their rule files, the gate keys stored in their
+/// directories, and what did not load.
+#[derive(Default)]
+pub struct UserRules {
+    pub files: Vec<LoadedFile>,
+    pub stored_keys: Vec<StoredKeys>,
+    pub errors: Vec<RuleError>,
+}
+
+/// Loads every `--rules` path in order: its rule files ([`user_files`]) and, for a
+/// directory, the gate keys stored in it ([`stored_keys`]).
+pub fn user_rules(paths: &[PathBuf]) -> UserRules {
+    let mut out = UserRules::default();
+    for path in paths {
+        let (files, errors) = user_files(path);
+        out.files.extend(files);
+        out.errors.extend(errors);
+        match stored_keys(path) {
+            Ok(Some(keys)) => out.stored_keys.push(keys),
+            Ok(None) => {}
+            Err(e) => out.errors.push(e),
+        }
+    }
+    out
+}
+
+/// The gate keys stored in a `--rules` directory ([`STORED_KEYS_FILE`]), if it has them. A
+/// file that does not parse is an error naming it (the keys are then chosen at start-up).
+pub fn stored_keys(path: &Path) -> Result<Option<StoredKeys>, RuleError> {
+    let file = path.join(STORED_KEYS_FILE);
+    if !path.is_dir() || !file.exists() {
+        return Ok(None);
+    }
+    let text = read_limited(&file)?;
+    StoredKeys::parse(&text).map(Some).map_err(|e| {
+        RuleError::file(
+            &file.display().to_string(),
+            format!("stored gate keys not read ({e}); they are chosen at start-up"),
+        )
+    })
 }
 
 /// Loads every `*.yaml` / `*.yml` file of a user rule directory (or a single file), in name

@@ -31,12 +31,10 @@ pub fn load_catalog_with(user_rules: &[PathBuf], examples: Examples) -> (Catalog
             Vec::new()
         }
     };
-    for dir in user_rules {
-        let (loaded, errs) = load::user_files(dir);
-        files.extend(loaded);
-        errors.extend(errs);
-    }
-    let (catalog, compile_errors) = Catalog::compile(files);
+    let user = load::user_rules(user_rules);
+    files.extend(user.files);
+    errors.extend(user.errors);
+    let (catalog, compile_errors) = Catalog::compile_with(files, &user.stored_keys);
     errors.extend(compile_errors);
     (catalog, errors)
 }
