@@ -11,6 +11,7 @@ use std::process::ExitCode;
 static ALLOCATOR: linkdoctor::alloc::Allocator = linkdoctor::alloc::Allocator;
 
 fn main() -> ExitCode {
+    linkdoctor::alloc::tune();
     std::panic::set_hook(Box::new(|info| {
         let msg = info
             .payload()

@@ -57,7 +57,12 @@ pub fn catalog_with_warnings(user: &[PathBuf], examples: Examples) -> (Catalog, 
 }
 
 pub fn rule_error_warning(e: &RuleError) -> Warning {
-    let mut msg = String::from("rule file skipped in part: ");
+    // A stored gate file is no rule file: its message says what happens instead.
+    let mut msg = if e.file.ends_with(crate::rules::gate::STORED_KEYS_FILE) {
+        String::new()
+    } else {
+        String::from("rule file skipped in part: ")
+    };
     if let Some(f) = &e.field {
         msg.push_str(&format!("field `{f}`: "));
     }

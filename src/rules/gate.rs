@@ -842,12 +842,13 @@ impl StoredKeys {
     /// The stored keys, when they were chosen for exactly these literals, are no more than
     /// Teddy takes, and every literal holds one of them.
     fn keys_for(&self, literals: &[String]) -> Option<Vec<String>> {
-        let fits = self.keys.len() <= MAX_GATE_KEYS && self.keys.iter().all(|k| !k.is_empty());
-        let covered = fits
+        let usable = self.literals == literals_digest(literals)
+            && self.keys.len() <= MAX_GATE_KEYS
+            && self.keys.iter().all(|k| !k.is_empty())
             && literals
                 .iter()
                 .all(|lit| self.keys.iter().any(|k| lit.contains(k.as_str())));
-        (covered && self.literals == literals_digest(literals)).then(|| self.keys.clone())
+        usable.then(|| self.keys.clone())
     }
 }
 

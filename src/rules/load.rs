@@ -227,7 +227,7 @@ pub fn stored_keys(path: &Path) -> Result<Option<StoredKeys>, RuleError> {
     if !path.is_dir() || !file.exists() {
         return Ok(None);
     }
-    let text = read_limited(&file)?;
+    let text = read_limited_as(&file, "the stored gate keys")?;
     StoredKeys::parse(&text).map(Some).map_err(|e| {
         RuleError::file(
             &file.display().to_string(),
@@ -285,9 +285,14 @@ pub fn user_files(path: &Path) -> (Vec<LoadedFile>, Vec<RuleError>) {
 /// such as `/dev/zero` is refused, not read until memory runs out) of at most
 /// [`MAX_RULE_FILE_BYTES`], in UTF-8.
 fn read_limited(p: &Path) -> Result<String, RuleError> {
+    read_limited_as(p, "rule file")
+}
+
+/// [`read_limited`] for a file of the `--rules` paths that the error calls `what`.
+fn read_limited_as(p: &Path, what: &str) -> Result<String, RuleError> {
     let name = p.display().to_string();
     let bytes = crate::source::state::read_regular_file(p, MAX_RULE_FILE_BYTES)
-        .map_err(|e| RuleError::file(&name, format!("cannot read rule file: {e}")))?;
+        .map_err(|e| RuleError::file(&name, format!("cannot read {what}: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         RuleError::file(
             &name,
