@@ -18,7 +18,7 @@ shift || true
 if [ $# -gt 0 ]; then
     targets=("$@")
 else
-    targets=(zip gzip tar rules config scan)
+    targets=(zip gzip tar rules gate_keys config scan)
 fi
 
 # FUZZ_FEATURES=isal builds against ISA-L (Debian's libisal-dev): the gzip target then also

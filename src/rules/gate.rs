@@ -823,9 +823,14 @@ pub struct StoredKeys {
 impl StoredKeys {
     /// The keys chosen now for `literals`, to be stored.
     pub fn choose(literals: &[String]) -> StoredKeys {
+        StoredKeys::made_for(literals, choose_keys_fresh(literals))
+    }
+
+    /// `keys`, stored for `literals` (whether they suit them is checked when they are used).
+    pub fn made_for(literals: &[String], keys: Vec<String>) -> StoredKeys {
         StoredKeys {
             literals: literals_digest(literals),
-            keys: choose_keys_fresh(literals),
+            keys,
         }
     }
 
@@ -840,11 +845,11 @@ impl StoredKeys {
     }
 
     /// The stored keys, when they were chosen for exactly these literals, are no more than
-    /// Teddy takes, and every literal holds one of them.
+    /// Teddy takes, are of the length the gate chooses, and every literal holds one of them.
     fn keys_for(&self, literals: &[String]) -> Option<Vec<String>> {
         let usable = self.literals == literals_digest(literals)
             && self.keys.len() <= MAX_GATE_KEYS
-            && self.keys.iter().all(|k| !k.is_empty())
+            && self.keys.iter().all(|k| k.len() == KEY_LEN)
             && literals
                 .iter()
                 .all(|lit| self.keys.iter().any(|k| lit.contains(k.as_str())));
@@ -1273,7 +1278,11 @@ mod tests {
     /// Texts made of `pieces` at random: from every offset, the gate finds the literal the
     /// search for every literal finds.
     fn assert_gate_finds_what_the_full_search_finds(l: &[String], pieces: &[&str]) {
-        let gate = Gate::new(l, &[]);
+        assert_gate_is_exact(&Gate::new(l, &[]), l, pieces);
+    }
+
+    /// [`assert_gate_finds_what_the_full_search_finds`] for a given gate.
+    fn assert_gate_is_exact(gate: &Gate, l: &[String], pieces: &[&str]) {
         let full = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .build(l)
@@ -1384,6 +1393,48 @@ mod tests {
         }
     }
 
+    /// Whatever keys a stored file holds, once they pass its checks the gate finds exactly
+    /// what the search for every literal finds: here every choice of one key inside each
+    /// literal, in turn, including keys that occur in other literals and in ordinary text.
+    #[test]
+    fn any_stored_keys_that_are_used_keep_the_gate_exact() {
+        let l = lits(&[
+            "PKIX path building failed",
+            "oauth_problem",
+            "Connection refused",
+            "connect timed out",
+            "refused to connect",
+        ]);
+        let pieces = [
+            "PKIX path building failed",
+            "PKIX path",
+            "oauth_problem=x ",
+            "oauth_",
+            "Connection refused\n",
+            "connect timed out",
+            "refused to connect ",
+            "Connect",
+            "refu",
+            "\n",
+            " ordinary text ",
+        ];
+        for pick in 0..6 {
+            let keys: Vec<String> = l
+                .iter()
+                .enumerate()
+                .map(|(i, lit)| {
+                    let at = (pick * (i + 1) * 3) % (lit.len() - KEY_LEN + 1);
+                    lit[at..at + KEY_LEN].to_string()
+                })
+                .collect();
+            let stored = StoredKeys::made_for(&l, keys.clone());
+            let gate = Gate::new(&l, &[stored]);
+            assert_eq!(gate.keys_from(), KeysFrom::Stored, "{keys:?}");
+            assert_eq!(gate.keys(), keys.as_slice());
+            assert_gate_is_exact(&gate, &l, &pieces);
+        }
+    }
+
     #[test]
     fn other_literals_choose_afresh() {
         let literals = lits(&["PKIX path building failed", "oauth_problem"]);
@@ -1418,6 +1469,8 @@ mod tests {
         let mut empty = stored;
         empty.keys.push(String::new());
         assert_eq!(choose_keys(&literals, &[empty]).1, KeysFrom::Chosen);
+        let long = StoredKeys::made_for(&literals, lits(&["PKIX path", "oauth"]));
+        assert_eq!(choose_keys(&literals, &[long]).1, KeysFrom::Chosen);
         assert!(StoredKeys::parse("{\"literals\": \"x\"}").is_err());
     }
 
