@@ -40,6 +40,16 @@
 //! the candidates counted rather than estimated from independent bytes (2026-12-03), the
 //! built-in catalog's 64 keys took 0.16-0.17 s where they took 0.41 s.
 //!
+//! The background is many products' lines; a real log is mostly a few line templates
+//! repeated, and a template whose 4-byte strings one bucket's fingerprint flags is flagged on
+//! every line. So the first window of [`TUNE_FROM_BYTES`] or more that a scan hands the gate
+//! (an input that large) has its start counted the same way, and when the stored order would
+//! leave more than [`TUNE_WORTH_PER_BYTE`] candidates in it and a swapped order less than half
+//! of that, the rest of the run searches in that order ([`Gate::tune`]): 4-6 ms, once a run.
+//! On the benchmark log the three-times catalog's stored order left 2.3e-2 candidates per
+//! byte (seven strings of its generated templates, `"s in"`, `"iceC"`, `"loba"`...); tuned,
+//! none with the sample's strings of four or more occurrences.
+//!
 //! The choice takes a third of start-up, so the built-in catalog's keys are stored in
 //! `builtin-gate.json` with a digest of the literals they were chosen for, used only when
 //! the digest matches and every literal holds a key ([`choose_keys`]; a test rewrites the
@@ -490,6 +500,17 @@ pub struct Gate {
     /// never needs it. (A contiguous NFA builds at once but made the 1 GiB benchmark scan
     /// 8 % slower.)
     in_line: OnceLock<AhoCorasick>,
+    /// The key search in the order that suits the text being scanned ([`Gate::tune`]), made
+    /// at the first window of [`TUNE_FROM_BYTES`] or more; `None` inside when the stored
+    /// order suits that text already.
+    tuned: OnceLock<Option<TunedSearch>>,
+}
+
+/// The keys in another order, and what each pattern of that order is in [`Gate::keys`].
+#[derive(Debug)]
+struct TunedSearch {
+    search: KeySearch,
+    key: Vec<usize>,
 }
 
 /// A literal and the offset of a key in it.
@@ -642,7 +663,7 @@ enum KeySearch {
 }
 
 impl KeySearch {
-    fn new(keys: &[String]) -> KeySearch {
+    fn new<K: AsRef<[u8]>>(keys: &[K]) -> KeySearch {
         if keys.is_empty() {
             return KeySearch::Nothing;
         }
@@ -717,6 +738,7 @@ impl Gate {
             containing,
             literals: literals.to_vec(),
             in_line: OnceLock::new(),
+            tuned: OnceLock::new(),
         }
     }
 
@@ -754,9 +776,13 @@ impl Gate {
     /// The start of the first literal, found through a key hit, that starts at or after
     /// `from`.
     fn first_literal_start(&self, haystack: &[u8], from: usize) -> Option<usize> {
+        let tuned = self.tuned_for(haystack);
         let mut at = from;
         while at < haystack.len() {
-            let (key_at, key) = self.keys_search.find(haystack, at)?;
+            let (key_at, key) = match tuned {
+                Some(t) => t.search.find(haystack, at).map(|(a, p)| (a, t.key[p]))?,
+                None => self.keys_search.find(haystack, at)?,
+            };
             if let Some(start) = self.containing[key].placed_at(haystack, key_at, from) {
                 return Some(start);
             }
@@ -764,7 +790,78 @@ impl Gate {
         }
         None
     }
+
+    /// The key search tuned for the text being scanned, once a window of
+    /// [`TUNE_FROM_BYTES`] shows that the input is large enough to pay for the tuning.
+    fn tuned_for(&self, haystack: &[u8]) -> Option<&TunedSearch> {
+        if let Some(tuned) = self.tuned.get() {
+            return tuned.as_ref();
+        }
+        if haystack.len() < TUNE_FROM_BYTES {
+            return None;
+        }
+        self.tuned
+            .get_or_init(|| self.tune(&haystack[..TUNE_SAMPLE_BYTES.min(haystack.len())]))
+            .as_ref()
+    }
+
+    /// The keys reordered for `sample`, the start of a large window, when that order
+    /// expects at most half the false Teddy candidates of the stored one in it.
+    ///
+    /// Why: the stored order is fitted to the embedded background, a few hundred kilobytes
+    /// of many products' lines. A real log is mostly a few line templates repeated, and a
+    /// template whose 4-byte strings a bucket's fingerprint happens to flag is flagged on
+    /// every line. The benchmark log is such a log: with the three-times catalog's stored
+    /// order, seven 4-byte strings of its templates (`"s in"`, `"iceC"`, `"loba"`...) left
+    /// 2.5e-2 key comparisons per byte, against 1e-4 for the built-in catalog. Its own first
+    /// window tells which strings those are: counted on it ([`Fingerprints::of`]), the same
+    /// swaps as at compile time ([`teddy_order`]) give an order for this text. The result
+    /// is exact whatever the order (keys are distinct 4-byte strings, so at most one matches
+    /// at a position); only speed depends on it.
+    fn tune(&self, sample: &[u8]) -> Option<TunedSearch> {
+        let keys: Vec<&[u8]> = self.keys.iter().map(|k| k.as_bytes()).collect();
+        if keys.len() < 2 {
+            return None;
+        }
+        let prints = Fingerprints::of(std::iter::once(sample), TUNE_MIN_COUNT);
+        let buckets = teddy_buckets(keys.len());
+        let stored: f64 = (0..buckets)
+            .map(|b| prints.bucket_cost(keys.iter().skip(b).step_by(buckets).copied()))
+            .sum();
+        if stored < TUNE_WORTH_PER_BYTE {
+            return None;
+        }
+        let (ordered, expected) = teddy_order(&keys, &prints, TUNE_WORTH_PER_BYTE / 10.0);
+        if expected > stored / 2.0 {
+            return None;
+        }
+        let key = ordered
+            .iter()
+            .map(|k| keys.iter().position(|x| x == k).unwrap_or(0))
+            .collect();
+        Some(TunedSearch {
+            search: KeySearch::new(&ordered),
+            key,
+        })
+    }
 }
+
+/// A window at least this large starts the tuning of the key order ([`Gate::tune`]): the
+/// input is at least that large (a window is `scan::DEFAULT_BUFFER_BYTES` unless it is an
+/// input's last), so the tuning's cost is a small share of its scan.
+const TUNE_FROM_BYTES: usize = 4 << 20;
+
+/// How much of that window's start the tuning counts the 4-byte strings of.
+const TUNE_SAMPLE_BYTES: usize = 128 << 10;
+
+/// The tuning weighs only the sample's 4-byte strings that occur this often in it (once in
+/// 32 KB or more): the rarer ones cannot cost much, and leaving them out makes each
+/// bucket's count several times faster.
+const TUNE_MIN_COUNT: u64 = 4;
+
+/// False Teddy candidates per byte (times the keys compared) below which the stored order is
+/// kept without tuning: at [`CANDIDATE_NS`] each, 12 ms a GiB at most to save.
+const TUNE_WORTH_PER_BYTE: f64 = 1e-3;
 
 /// The gate keys for `literals`, in the order that gives Teddy's buckets the fewest false
 /// candidates ([`teddy_order`]), and where they came from: the built-in catalog's stored
@@ -900,7 +997,7 @@ fn choose_keys_fresh(literals: &[String]) -> Vec<String> {
         }
         let mut keys: Vec<&[u8]> = chosen.iter().map(|&c| cands[c].key).collect();
         keys.sort();
-        let (ordered, candidates) = teddy_order(&keys, prints);
+        let (ordered, candidates) = teddy_order(&keys, prints, 0.0);
         let cost = hits_cost + CANDIDATE_NS * candidates;
         if best.as_ref().is_none_or(|(b, _)| cost < *b) {
             best = Some((cost, ordered));
@@ -950,20 +1047,28 @@ impl Fingerprints {
     fn background() -> &'static Fingerprints {
         static BACKGROUND_FINGERPRINTS: OnceLock<Fingerprints> = OnceLock::new();
         BACKGROUND_FINGERPRINTS
-            .get_or_init(|| Fingerprints::of(BACKGROUND.iter().map(|t| t.as_bytes())))
+            .get_or_init(|| Fingerprints::of(BACKGROUND.iter().map(|t| t.as_bytes()), 1))
     }
 
-    fn of<'t>(texts: impl Iterator<Item = &'t [u8]>) -> Fingerprints {
-        let mut counts: std::collections::HashMap<[u8; KEY_LEN], u64> = Default::default();
-        let mut positions = 0u64;
+    /// Those of `texts`, leaving out the strings that occur fewer than `min_count` times (they
+    /// still count as positions).
+    fn of<'t>(texts: impl Iterator<Item = &'t [u8]>, min_count: u64) -> Fingerprints {
+        // Counted by sorting the strings as big-endian numbers (byte order): several times
+        // faster than a hash map, which matters when a window is sampled during a scan.
+        let mut all: Vec<u32> = Vec::new();
         for text in texts {
-            for w in text.windows(KEY_LEN) {
-                *counts.entry(w.try_into().unwrap_or_default()).or_default() += 1;
-                positions += 1;
-            }
+            all.extend(
+                text.windows(KEY_LEN)
+                    .map(|w| u32::from_be_bytes(w.try_into().unwrap_or_default())),
+            );
         }
-        let mut grams: Vec<([u8; KEY_LEN], u64)> = counts.into_iter().collect();
-        grams.sort_unstable();
+        let positions = all.len();
+        all.sort_unstable();
+        let grams: Vec<([u8; KEY_LEN], u64)> = all
+            .chunk_by(|a, b| a == b)
+            .filter(|run| run.len() as u64 >= min_count)
+            .map(|run| (run[0].to_be_bytes(), run.len() as u64))
+            .collect();
         let words = grams.len().div_ceil(64).max(1);
         let planes =
             (u64::BITS - grams.iter().map(|g| g.1).max().unwrap_or(0).leading_zeros()) as usize;
@@ -1060,8 +1165,8 @@ fn set_bits(mut mask: u16) -> impl Iterator<Item = usize> {
 /// [`Fingerprints::bucket_cost`]: on the built-in catalog the key search of the benchmark log
 /// took 0.51 s with the keys sorted, 0.41 s in the order an estimate of independent bytes
 /// chose, 0.16-0.17 s in the order the counted fingerprints choose (measured 2026-12-02 and
-/// -03).
-fn teddy_order<'k>(keys: &[&'k [u8]], prints: &Fingerprints) -> (Vec<&'k [u8]>, f64) {
+/// -03). The swaps stop early once the expected candidates are `enough` or fewer.
+fn teddy_order<'k>(keys: &[&'k [u8]], prints: &Fingerprints, enough: f64) -> (Vec<&'k [u8]>, f64) {
     let n = keys.len();
     let count = teddy_buckets(n);
     // Bucket b holds patterns b, b + count, b + 2 count...: the sizes the order must keep.
@@ -1070,7 +1175,7 @@ fn teddy_order<'k>(keys: &[&'k [u8]], prints: &Fingerprints) -> (Vec<&'k [u8]>, 
         .collect();
     let cost = |members: &[usize]| prints.bucket_cost(members.iter().map(|&i| keys[i]));
     let mut costs: Vec<f64> = buckets.iter().map(|m| cost(m)).collect();
-    for _pass in 0..ORDER_PASSES {
+    'passes: for _pass in 0..ORDER_PASSES {
         let mut improved = false;
         for a in 0..count {
             for b in a + 1..count {
@@ -1083,6 +1188,9 @@ fn teddy_order<'k>(keys: &[&'k [u8]], prints: &Fingerprints) -> (Vec<&'k [u8]>, 
                         if ca + cb < (costs[a] + costs[b]) * (1.0 - 1e-9) {
                             (costs[a], costs[b]) = (ca, cb);
                             improved = true;
+                            if costs.iter().sum::<f64>() <= enough {
+                                break 'passes;
+                            }
                         } else {
                             std::mem::swap(&mut ma[x], &mut mb[y]);
                         }
@@ -1512,7 +1620,7 @@ mod tests {
         let round_robin: f64 = (0..buckets)
             .map(|b| prints.bucket_cost(keys.iter().skip(b).step_by(buckets).copied()))
             .sum();
-        let (ordered, expected) = teddy_order(&keys, prints);
+        let (ordered, expected) = teddy_order(&keys, prints, 0.0);
         let mut again = ordered.clone();
         again.sort();
         assert_eq!(again, keys);
@@ -1528,7 +1636,7 @@ mod tests {
     #[test]
     fn bucket_cost_counts_what_the_nibble_unions_flag() {
         // The background's 4-byte positions: "aaaa", "aaaq", "aaqq", "aqqq", "qqqq".
-        let prints = Fingerprints::of([&b"aaaaqqqq"[..]].into_iter());
+        let prints = Fingerprints::of([&b"aaaaqqqq"[..]].into_iter(), 1);
         let cost = |keys: &[&[u8]]| prints.bucket_cost(keys.iter().copied());
         // One key "aaaa": each position accepts only 'a'.
         assert_eq!(cost(&[b"aaaa"]), 1.0 / 5.0);
@@ -1538,7 +1646,7 @@ mod tests {
         // A key unlike the background flags nothing.
         assert_eq!(cost(&[b"zzzz"]), 0.0);
         // Counts above one are weighed: "abab" occurs three times in "abababab".
-        let prints = Fingerprints::of([&b"abababab"[..]].into_iter());
+        let prints = Fingerprints::of([&b"abababab"[..]].into_iter(), 1);
         assert_eq!(prints.bucket_cost([&b"abab"[..]].into_iter()), 3.0 / 5.0);
     }
 
@@ -1550,6 +1658,96 @@ mod tests {
         assert!(
             !keys[0].contains("INFO") && !keys[0].contains("http"),
             "{keys:?}"
+        );
+    }
+
+    /// Ordinary lines in the style of the benchmark's generated Jira log (synthetic, not
+    /// collected), with one failure line.
+    fn templated_log(bytes: usize) -> String {
+        let lines = [
+            "2024-03-01 00:00:00,014+0000 INFO [Caesium-1-0] [c.a.j.service.ServiceRunner] \
+             Running scheduled job com.atlassian.jira.service.JiraServiceContainerImpl id 22299\n",
+            "2024-03-01 00:00:00,003+0000 INFO [http-nio-8080-exec-33] \
+             [c.a.applinks.core.DefaultApplicationLinkService] Application link status \
+             refreshed for 3 links in 55504 ms\n",
+            "2024-03-01 00:00:00,031+0000 DEBUG [http-nio-8080-exec-1] \
+             [c.a.plugin.webresource.impl] Serving batch resource \
+             /s/91981/_/download/batch/jira.webresources:global-static\n",
+        ];
+        let failure = "2024-03-01 00:00:01,000+0000 ERROR [http-nio-8080-exec-2] \
+                       javax.net.ssl.SSLHandshakeException: PKIX path building failed\n";
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < bytes {
+            text.push_str(if i % 997 == 500 {
+                failure
+            } else {
+                lines[i % lines.len()]
+            });
+            i += 1;
+        }
+        text
+    }
+
+    #[test]
+    fn a_large_window_tunes_the_key_order_to_its_text_and_stays_exact() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/extra-catalog");
+        let (catalog, errors) = crate::rules::load_catalog(&[dir.into()]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let literals = catalog.literals().to_vec();
+        let stored = StoredKeys::made_for(&literals, catalog.gate_keys().to_vec());
+        let gate = Gate::new(&literals, &[stored]);
+        assert_eq!(gate.keys_from(), KeysFrom::Stored);
+        let text = templated_log(TUNE_FROM_BYTES + 4096);
+        let h = text.as_bytes();
+        // The stored order flags the templates' strings; the tuned one expects far fewer.
+        let keys: Vec<&[u8]> = gate.keys().iter().map(|k| k.as_bytes()).collect();
+        let prints = Fingerprints::of(std::iter::once(&h[..TUNE_SAMPLE_BYTES]), 1);
+        let cost = |keys: &[&[u8]]| -> f64 {
+            let buckets = teddy_buckets(keys.len());
+            (0..buckets)
+                .map(|b| prints.bucket_cost(keys.iter().skip(b).step_by(buckets).copied()))
+                .sum()
+        };
+        let before = cost(&keys);
+        assert!(before > TUNE_WORTH_PER_BYTE, "{before:e}");
+        // Every literal found in the large window, as the search for every literal finds it.
+        let full = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&literals)
+            .unwrap();
+        let want: Vec<(usize, usize)> = full.find_iter(h).map(|m| (m.start(), m.end())).collect();
+        let mut got = Vec::new();
+        let mut from = 0;
+        while let Some((start, end)) = gate.find_literal(h, from) {
+            got.push((start, end));
+            from = end;
+        }
+        assert!(!want.is_empty());
+        assert_eq!(got, want);
+        let tuned = gate.tuned.get().expect("tuned at the large window");
+        let tuned = tuned.as_ref().expect("a better order for these templates");
+        let mut reordered: Vec<&[u8]> = tuned.key.iter().map(|&k| keys[k]).collect();
+        let after = cost(&reordered);
+        assert!(after < before / 10.0, "{after:e} against {before:e}");
+        reordered.sort();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(reordered, sorted, "the same keys");
+    }
+
+    #[test]
+    fn the_built_in_order_is_kept_on_ordinary_text() {
+        let (catalog, errors) = crate::rules::load_catalog(&[]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let gate = Gate::new(catalog.literals(), &[]);
+        assert_eq!(gate.keys_from(), KeysFrom::Builtin);
+        let text = templated_log(TUNE_SAMPLE_BYTES);
+        assert!(gate.tune(text.as_bytes()).is_none());
+        let background = BACKGROUND.concat();
+        assert!(
+            gate.tune(&background.as_bytes()[..TUNE_SAMPLE_BYTES])
+                .is_none()
         );
     }
 }
