@@ -17,7 +17,9 @@
 //! - with `LINKDOCTOR_BENCH_BASELINE=/path/to/an/older/linkdoctor`, that binary on the plain
 //!   corpus with 1 thread, for a before/after ratio in the same run,
 //! - a fleet share of 2,000 files (100 hosts × 20 logs, `LINKDOCTOR_BENCH_FLEET_KB` each,
-//!   64 by default) scanned whole and as 4 shards (`--shard I/4 --out`) merged: the time of
+//!   64 by default) with 1 and all threads, beside `rg -c -F` with the 8 core literals on the
+//!   same tree with 1 and all threads (how far reading many small files scales on the machine
+//!   at all), and scanned whole and as 4 shards (`--shard I/4 --out`) merged: the time of
 //!   each shard, of the merge and of the whole, and whether the merge equals the whole
 //!   (`LINKDOCTOR_BENCH_ONLY=fleet` runs this part alone, `archives` the gzip, zip and 2 GiB
 //!   part),
@@ -600,6 +602,7 @@ fn fleet_shards(bin: &str, dir: &Path) {
         fs::write(&gz_marker, b"").expect("marker");
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let have_rg = Command::new("rg").arg("--version").output().is_ok();
     for (label, tree) in [("plain", &root), ("gzipped", &gz_root)] {
         let cmd = |threads: usize| {
             format!(
@@ -607,9 +610,22 @@ fn fleet_shards(bin: &str, dir: &Path) {
                 tree.display()
             )
         };
+        // ripgrep on the same tree with the 8 core literals, one and all threads: how far
+        // reading 2,000 small files scales on this machine at all.
+        let rg = |threads: usize| {
+            let core: String = CORE_LITERALS.iter().map(|l| format!(" -e '{l}'")).collect();
+            format!("rg -j{threads} -c -F{core} {} > /dev/null", tree.display())
+        };
+        let with_rg = have_rg && label == "plain";
+        let (rg1, rg_all) = if with_rg {
+            (rg(1), rg(cores))
+        } else {
+            ("true".to_string(), "true".to_string())
+        };
         // A run is a tenth of a second, so one noisy moment of the host decides a best of
         // two: best of 15, one and all threads taken in turn so both meet the same host.
-        let [one, all] = best_in_turn([&cmd(1), &cmd(cores)], FLEET_RUNS);
+        let [one, all, rg_one, rg_many] =
+            best_in_turn([&cmd(1), &cmd(cores), &rg1, &rg_all], FLEET_RUNS);
         let rss = peak_rss_kb(&format!(
             "{bin} scan --quiet --format json --threads {cores} {} > /dev/null",
             tree.display()
@@ -623,6 +639,14 @@ fn fleet_shards(bin: &str, dir: &Path) {
             rss as f64 / 1024.0,
             one.seconds / all.seconds
         );
+        if with_rg {
+            println!(
+                "  rg -c -F (8 core literals) on the same tree: 1 thread {:.3} s, {cores} threads {:.3} s; {cores} threads / 1 thread: {:.2}",
+                rg_one.seconds,
+                rg_many.seconds,
+                rg_one.seconds / rg_many.seconds
+            );
+        }
     }
     let r = root.display();
     let parts = dir.join("fleet-parts");
