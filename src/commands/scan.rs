@@ -177,12 +177,8 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         .map(State::lock)
         .transpose()
         .map_err(Fatal)?;
+    let mut stdout = BufWriter::new(std::io::stdout());
     let stream_events = out.format() == Format::Ndjson && args.out.is_none();
-    // A fleet's JSON report is most of a megabyte: written in pieces of 256 KB rather than
-    // 8 KB (a hundred system calls, a few ms after the parallel scan has ended). Streamed
-    // events keep the small buffer, so that a reader sees them soon.
-    let buffer = if stream_events { 8 << 10 } else { 256 << 10 };
-    let mut stdout = BufWriter::with_capacity(buffer, std::io::stdout());
     let job = ScanJob {
         warnings,
         threads: args.threads,
