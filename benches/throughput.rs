@@ -187,6 +187,16 @@ fn peak_rss_kb(cmd: &str) -> i64 {
         .unwrap_or(-1)
 }
 
+/// Whether `rg` runs here (the comparisons with it are left out when not).
+fn have_rg() -> bool {
+    Command::new("rg").arg("--version").output().is_ok()
+}
+
+/// `rg` arguments for the 8 core literals: ` -e 'oauth_problem' -e ...`.
+fn core_literal_args() -> String {
+    CORE_LITERALS.iter().map(|l| format!(" -e '{l}'")).collect()
+}
+
 fn mbps(bytes: u64, secs: f64) -> f64 {
     bytes as f64 / 1e6 / secs
 }
@@ -226,7 +236,7 @@ fn main() {
         .map(|l| format!(" -e '{}'", l.replace('\'', "'\\''")))
         .collect();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let have_rg = Command::new("rg").arg("--version").output().is_ok();
+    let have_rg = have_rg();
     println!(
         "corpus: {} ({:.0} MB, {} prefilter literals, {} cores)",
         corpus.display(),
@@ -248,7 +258,7 @@ fn main() {
     let unstored = dir.join("extra-catalog-unstored");
     let _ = fs::create_dir_all(&unstored);
     let _ = fs::copy(extra.join("extra.yaml"), unstored.join("extra.yaml"));
-    let core: String = CORE_LITERALS.iter().map(|l| format!(" -e '{l}'")).collect();
+    let core = core_literal_args();
     let rg8_cmd = if have_rg {
         format!("rg -j1 -c -F{core} {c}")
     } else {
@@ -602,7 +612,8 @@ fn fleet_shards(bin: &str, dir: &Path) {
         fs::write(&gz_marker, b"").expect("marker");
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let have_rg = Command::new("rg").arg("--version").output().is_ok();
+    let have_rg = have_rg();
+    let core = core_literal_args();
     for (label, tree) in [("plain", &root), ("gzipped", &gz_root)] {
         let cmd = |threads: usize| {
             format!(
@@ -612,10 +623,8 @@ fn fleet_shards(bin: &str, dir: &Path) {
         };
         // ripgrep on the same tree with the 8 core literals, one and all threads: how far
         // reading 2,000 small files scales on this machine at all.
-        let rg = |threads: usize| {
-            let core: String = CORE_LITERALS.iter().map(|l| format!(" -e '{l}'")).collect();
-            format!("rg -j{threads} -c -F{core} {} > /dev/null", tree.display())
-        };
+        let rg =
+            |threads: usize| format!("rg -j{threads} -c -F{core} {} > /dev/null", tree.display());
         let with_rg = have_rg && label == "plain";
         let (rg1, rg_all) = if with_rg {
             (rg(1), rg(cores))
