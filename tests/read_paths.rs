@@ -1,6 +1,6 @@
 //! Every way of reading the same bytes gives the same report, byte for byte: a plain file
-//! memory-mapped or read (`--no-mmap`), whole or cut into chunks, and the same log gzipped,
-//! inflated in place (1 thread) or ahead of the scan on a second thread (2 threads).
+//! read (the default) or memory-mapped (`--mmap`), whole or cut into chunks, and the same log
+//! gzipped, inflated in place (1 thread) or ahead of the scan on a second thread (2 threads).
 
 mod common;
 use common::linkdoctor;
@@ -47,8 +47,9 @@ fn mapped_read_chunked_and_gzipped_reports_are_identical() {
     let text = big_log();
     let plain = tempfile::tempdir().unwrap();
     write_old(plain.path(), &text);
-    let mapped = scan_in(plain.path(), &["-j", "1"]);
+    let mapped = scan_in(plain.path(), &["-j", "1", "--mmap"]);
     assert!(mapped.contains("\"findings\""), "{mapped}");
+    assert_eq!(mapped, scan_in(plain.path(), &["-j", "1"]));
     assert_eq!(mapped, scan_in(plain.path(), &["-j", "1", "--no-mmap"]));
     for j in ["1", "2"] {
         let chunked = scan_in(plain.path(), &["-j", j, "--chunk-bytes", "16M"]);

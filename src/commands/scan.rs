@@ -189,7 +189,7 @@ pub fn run(args: &ScanArgs) -> Result<u8, Fatal> {
         product: args.product,
         chunk_bytes: l.chunk_bytes.max(64 * 1024),
         state: args.state.clone(),
-        mmap: !args.no_mmap,
+        mmap: args.mmap,
         group_by: args.group_by.into(),
         shard,
         node_from,

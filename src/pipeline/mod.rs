@@ -61,8 +61,8 @@ pub struct ScanJob<'a> {
     pub chunk_bytes: u64,
     /// `--state FILE`: read only what is new since the last run.
     pub state: Option<PathBuf>,
-    /// Memory-map big, quiet plain files (`--no-mmap` turns it off; never with a state,
-    /// whose files are live).
+    /// Memory-map big, quiet plain files (`--mmap`; never with a state, whose files are
+    /// live).
     pub mmap: bool,
     /// `--group-by`.
     pub group_by: report::GroupBy,
@@ -93,7 +93,7 @@ impl<'a> ScanJob<'a> {
             product: None,
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             state: None,
-            mmap: true,
+            mmap: false,
             group_by: report::GroupBy::Cause,
             shard: None,
             node_from: source::node::NodeFrom::Detect,

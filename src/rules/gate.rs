@@ -844,9 +844,10 @@ impl Gate {
 }
 
 /// A window at least this large starts the tuning of the key order ([`Gate::tune`]): the
-/// input is at least that large (a window is `scan::DEFAULT_BUFFER_BYTES` unless it is an
-/// input's last), so the tuning's cost is a small share of its scan.
-const TUNE_FROM_BYTES: usize = 4 << 20;
+/// input is at least that large (a window is filled to `scan::DEFAULT_FILL_BYTES` unless it
+/// is an input's last), so the tuning's 4-6 ms, once a run, go to an input of half a
+/// megabyte or more.
+const TUNE_FROM_BYTES: usize = 512 << 10;
 
 /// How much of that window's start the tuning counts the 4-byte strings of.
 const TUNE_SAMPLE_BYTES: usize = 128 << 10;

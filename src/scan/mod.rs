@@ -11,7 +11,7 @@ pub mod window;
 
 use crate::classify::{CauseIndex, Classifier};
 use crate::model::Product;
-use crate::source::ahead::{Framing, Window, Windows, fill};
+use crate::source::ahead::{self, Framing, Window, Windows};
 use crate::warning::Warning;
 use event::{EventLimits, event_bounds, line_start, safe_cut};
 use jiff::tz::TimeZone;
@@ -21,8 +21,17 @@ use std::io::Read;
 use timestamp::{LogTime, parse_line_start};
 use window::TimeWindow;
 
-/// Size of one read buffer. A line longer than this is scanned in pieces (with a warning).
+/// Largest window: a line longer than this is scanned in pieces (with a warning).
 pub const DEFAULT_BUFFER_BYTES: usize = 8 * 1024 * 1024;
+/// Bytes a window is filled to before it is scanned; it grows (doubling, up to
+/// [`DEFAULT_BUFFER_BYTES`]) only while it holds no line end.
+///
+/// Why this small: the scan passes over each window more than once (the key search, then the
+/// line count and the events), and a window this size is still in the CPU's cache for the
+/// later passes. Measured 2026-12-04 on the 1 GiB benchmark log, one thread, read with
+/// `read` (Intel Xeon VM): 8 MiB windows 0.73 s, 1 MiB 0.64 s, 512 KiB 0.60 s, 256 KiB 0.59 s,
+/// 128 KiB 0.60 s.
+pub const DEFAULT_FILL_BYTES: usize = 512 * 1024;
 /// How much of an input's start is checked for NUL bytes to tell binary files apart.
 const BINARY_SNIFF_BYTES: usize = 8 * 1024;
 /// Longest evidence line kept per event.
@@ -31,7 +40,10 @@ const MAX_EVIDENCE_LINE: usize = 1024;
 /// Settings of one scan that every input shares.
 #[derive(Debug, Clone)]
 pub struct ScanSettings {
+    /// Largest window (a longer line is scanned in pieces).
     pub buffer_bytes: usize,
+    /// Bytes a window is filled to before it is scanned (at most `buffer_bytes`).
+    pub fill_bytes: usize,
     pub event: EventLimits,
     /// Only events inside this window (`--since`, `--until`) are kept.
     pub window: TimeWindow,
@@ -41,6 +53,7 @@ impl Default for ScanSettings {
     fn default() -> Self {
         ScanSettings {
             buffer_bytes: DEFAULT_BUFFER_BYTES,
+            fill_bytes: DEFAULT_FILL_BYTES,
             event: EventLimits::default(),
             window: TimeWindow::default(),
         }
@@ -208,9 +221,10 @@ const MIN_BUFFER_BYTES: usize = 64 * 1024;
 /// Where the scanner's bytes come from: a window over the input that grows at the back
 /// ([`Feed::fill`]) and shrinks at the front ([`Feed::consume`]).
 trait Feed {
-    /// Makes up to `cap` bytes available in the window. Returns how many bytes were added and
-    /// whether the input ended; bytes added before an error stay in the window.
-    fn fill(&mut self, cap: usize) -> (u64, std::io::Result<bool>);
+    /// Makes bytes available in the window as `framing` says ([`ahead::fill_window`]).
+    /// Returns how many bytes were added and whether the input ended; bytes added before an
+    /// error stay in the window.
+    fn fill(&mut self, framing: &Framing) -> (u64, std::io::Result<bool>);
     fn window(&self) -> &[u8];
     fn consume(&mut self, n: usize);
 }
@@ -238,15 +252,9 @@ impl<R: Read> ReadFeed<R> {
 }
 
 impl<R: Read> Feed for ReadFeed<R> {
-    fn fill(&mut self, cap: usize) -> (u64, std::io::Result<bool>) {
+    fn fill(&mut self, framing: &Framing) -> (u64, std::io::Result<bool>) {
         let before = self.len;
-        let ended = fill(
-            &mut self.reader,
-            &mut self.buf,
-            &mut self.len,
-            cap,
-            MIN_BUFFER_BYTES,
-        );
+        let ended = ahead::fill_window(&mut self.reader, &mut self.buf, &mut self.len, framing);
         ((self.len - before) as u64, ended)
     }
     fn window(&self) -> &[u8] {
@@ -269,7 +277,7 @@ struct WindowFeed<'a> {
 }
 
 impl Feed for WindowFeed<'_> {
-    fn fill(&mut self, _cap: usize) -> (u64, std::io::Result<bool>) {
+    fn fill(&mut self, _framing: &Framing) -> (u64, std::io::Result<bool>) {
         let Some(mut next) = self.windows.next_window() else {
             return (0, Ok(true));
         };
@@ -314,15 +322,26 @@ struct SliceFeed<'a> {
 const RELEASE_STEP: usize = 8 * 1024 * 1024;
 
 impl Feed for SliceFeed<'_> {
-    fn fill(&mut self, cap: usize) -> (u64, std::io::Result<bool>) {
-        let new_end = self
-            .data
-            .len()
-            .min(self.start.saturating_add(cap))
-            .max(self.end);
-        let added = (new_end - self.end) as u64;
-        self.end = new_end;
-        (added, Ok(new_end == self.data.len()))
+    fn fill(&mut self, framing: &Framing) -> (u64, std::io::Result<bool>) {
+        // As `ahead::fill_window` fills a buffer: to `fill`, on while there is no line end.
+        let before = self.end;
+        let mut target = framing.fill.min(framing.cap);
+        loop {
+            self.end = self
+                .data
+                .len()
+                .min(self.start.saturating_add(target))
+                .max(self.end);
+            let ended = self.end == self.data.len();
+            if ended || (framing.cut)(self.window()).is_some() {
+                break;
+            }
+            match framing.grown(target, self.end - self.start) {
+                Some(next) => target = next,
+                None => break,
+            }
+        }
+        ((self.end - before) as u64, Ok(self.end == self.data.len()))
     }
     fn window(&self) -> &[u8] {
         &self.data[self.start..self.end]
@@ -346,7 +365,9 @@ fn scan_feed<C: Classifier>(
 ) -> PartStats {
     let name = ctx.name;
     let mut out = PartStats::default();
-    let cap = settings.buffer_bytes.max(MIN_BUFFER_BYTES);
+    let cut = framing_cut(settings);
+    let framing = window_framing(settings, &cut);
+    let cap = framing.cap;
     let mut base_line: u64 = ctx.start.line;
     let mut base_offset: u64 = ctx.start.offset;
     let mut eof = false;
@@ -357,7 +378,7 @@ fn scan_feed<C: Classifier>(
     let mut seen_rules: Vec<bool> = vec![false; classifier.cause_count()];
     while !eof || !feed.window().is_empty() {
         if !eof {
-            let (read, ended) = feed.fill(cap);
+            let (read, ended) = feed.fill(&framing);
             match ended {
                 Ok(reached_eof) => eof = reached_eof,
                 Err(e) => {
@@ -452,18 +473,20 @@ fn window_cut(buf: &[u8], settings: &ScanSettings) -> Option<usize> {
 /// [`scan_windows`]: the window size and the cut, as the scanner's own.
 pub fn window_framing<'a>(
     settings: &ScanSettings,
-    cut: &'a (dyn Fn(&[u8]) -> usize + Sync),
+    cut: &'a (dyn Fn(&[u8]) -> Option<usize> + Sync),
 ) -> Framing<'a> {
+    let cap = settings.buffer_bytes.max(MIN_BUFFER_BYTES);
     Framing {
-        cap: settings.buffer_bytes.max(MIN_BUFFER_BYTES),
+        fill: settings.fill_bytes.clamp(MIN_BUFFER_BYTES, cap),
+        cap,
         grow_from: MIN_BUFFER_BYTES,
         cut,
     }
 }
 
 /// The cut of [`window_framing`]: where the scanner cuts a full window.
-pub fn framing_cut(settings: &ScanSettings) -> impl Fn(&[u8]) -> usize + Sync + '_ {
-    |buf| window_cut(buf, settings).unwrap_or(buf.len())
+pub fn framing_cut(settings: &ScanSettings) -> impl Fn(&[u8]) -> Option<usize> + Sync + '_ {
+    |buf| window_cut(buf, settings)
 }
 
 /// Line feeds in `b` (SIMD byte counting: faster than iterating `memchr` hits on logs,

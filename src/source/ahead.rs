@@ -26,16 +26,27 @@ const AHEAD: usize = 1;
 
 /// How the scanner reads a stream, for the decoding thread to cut it the same way.
 pub struct Framing<'a> {
-    /// Bytes per window.
+    /// Bytes a window is filled to before it is scanned (at most `cap`).
+    pub fill: usize,
+    /// Bytes per window at most: a window that holds no line end is filled further, doubling,
+    /// up to this ([`fill_window`]); a longer line is scanned in pieces.
     pub cap: usize,
     /// The size the scanner's buffer starts at, doubling up to `cap` as it fills (see
     /// [`fill`]): the decoding thread grows its buffers alike, so the stream is read in the
     /// same requests as by the scanner itself, and a limit that is checked per read (the
     /// compression ratio) stops it at the same byte.
     pub grow_from: usize,
-    /// Where the scanner cuts a full window that is not the last: the bytes after the cut
-    /// start the next window.
-    pub cut: &'a (dyn Fn(&[u8]) -> usize + Sync),
+    /// Where the scanner cuts a full window that is not the last (`None`: the window holds
+    /// no line end): the bytes after the cut start the next window.
+    pub cut: &'a (dyn Fn(&[u8]) -> Option<usize> + Sync),
+}
+
+impl Framing<'_> {
+    /// The fill target after one of `target` left the window `len` bytes long with no line
+    /// end: twice as much, up to `cap`; `None` when the window is not to grow any more.
+    pub fn grown(&self, target: usize, len: usize) -> Option<usize> {
+        (len < self.cap).then(|| (target.max(len) * 2).min(self.cap))
+    }
 }
 
 /// One window of the stream, as the scanner would have filled its buffer.
@@ -137,13 +148,12 @@ fn decode_into<R: Read>(
     full: &SyncSender<Window>,
     free: &Receiver<Vec<u8>>,
 ) {
-    let cap = framing.cap;
     let mut offset: u64 = 0;
     let mut buf = Vec::new();
     let mut carry = 0;
     loop {
         let mut len = carry;
-        let end = fill(&mut reader, &mut buf, &mut len, cap, framing.grow_from);
+        let end = fill_window(&mut reader, &mut buf, &mut len, framing);
         offset += (len - carry) as u64;
         // Ends past these bytes (a buffered layer may have read ahead) wait for later ones.
         let reached: Vec<MemberEnd> = ends.as_ref().map_or_else(Vec::new, |queue| {
@@ -155,7 +165,7 @@ fn decode_into<R: Read>(
         let cut = if last {
             len
         } else {
-            (framing.cut)(&buf[..len])
+            (framing.cut)(&buf[..len]).unwrap_or(len)
         };
         // The next window starts with the bytes after the cut.
         let next = (!last).then(|| {
@@ -181,6 +191,28 @@ fn decode_into<R: Read>(
         let Some(next) = next else { return };
         buf = next;
         carry = len - cut;
+    }
+}
+
+/// Fills a window as the scanner does: to `framing.fill` bytes, and on (doubling up to
+/// `framing.cap`) while it holds no line end and the input goes on. Returns whether the input
+/// ended; bytes read before an error stay in `buf[..*len]`.
+pub fn fill_window<R: Read + ?Sized>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    len: &mut usize,
+    framing: &Framing,
+) -> io::Result<bool> {
+    let mut target = framing.fill.min(framing.cap);
+    loop {
+        let ended = fill(reader, buf, len, target, framing.grow_from)?;
+        if ended || (framing.cut)(&buf[..*len]).is_some() {
+            return Ok(ended);
+        }
+        match framing.grown(target, *len) {
+            Some(next) => target = next,
+            None => return Ok(false),
+        }
     }
 }
 
@@ -244,10 +276,11 @@ mod tests {
 
     /// Windows of 4 MiB cut after their last newline, as a scanner would.
     const CAP: usize = 4 * 1024 * 1024;
-    fn after_last_newline(w: &[u8]) -> usize {
-        memchr::memrchr(b'\n', w).map_or(w.len(), |i| i + 1)
+    fn after_last_newline(w: &[u8]) -> Option<usize> {
+        memchr::memrchr(b'\n', w).map(|i| i + 1)
     }
     const FRAMING: Framing = Framing {
+        fill: CAP,
         cap: CAP,
         grow_from: 64 * 1024,
         cut: &after_last_newline,
@@ -267,7 +300,8 @@ mod tests {
                 Ok(true) => return (out, None),
                 Err(e) => return (out, Some(e.to_string())),
             }
-            rest = w.buf[after_last_newline(&w.buf[..w.len])..w.len].to_vec();
+            let cut = after_last_newline(&w.buf[..w.len]).unwrap_or(w.len);
+            rest = w.buf[cut..w.len].to_vec();
             windows.recycle(w.buf);
         }
         panic!("no last window");
@@ -301,14 +335,14 @@ mod tests {
         let (mut buf, mut len, mut out) = (Vec::new(), 0, Vec::new());
         let in_place = loop {
             let before = len;
-            let end = fill(&mut reader, &mut buf, &mut len, CAP, FRAMING.grow_from);
+            let end = fill_window(&mut reader, &mut buf, &mut len, &FRAMING);
             out.extend(&buf[before..len]);
             match end {
                 Ok(false) => {}
                 Ok(true) => break (out, None),
                 Err(e) => break (out, Some(e.to_string())),
             }
-            let cut = after_last_newline(&buf[..len]);
+            let cut = after_last_newline(&buf[..len]).unwrap_or(len);
             buf.copy_within(cut..len, 0);
             len -= cut;
         };
