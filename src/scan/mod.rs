@@ -700,9 +700,18 @@ mod tests {
             zone: None,
             start: PartStart::INPUT_START,
         };
-        for size in [64 * 1024, 100_000, 1 << 24] {
+        // Windows filled to 64 KiB that grow to hold the long line (up to 256 KiB), and
+        // windows too small for it.
+        let sizes = [
+            (64 * 1024, 64 * 1024),
+            (100_000, 100_000),
+            (64 * 1024, 256 * 1024),
+            (DEFAULT_FILL_BYTES, 1 << 24),
+        ];
+        for (fill, size) in sizes {
             let settings = ScanSettings {
                 buffer_bytes: size,
+                fill_bytes: fill,
                 ..Default::default()
             };
             let (mut read, mut mapped, mut framed) = (Vec::new(), Vec::new(), Vec::new());
