@@ -851,10 +851,11 @@ impl Gate {
 }
 
 /// A window at least this large starts the tuning of the key order ([`Gate::tune`]): half of
-/// `scan::DEFAULT_FILL_BYTES`, since the gate sees a window up to its cut (the window less
-/// its last event, at most 64 KiB); an input's last window may be shorter. So the tuning's
-/// 4-6 ms, once a run, go to an input of a quarter of a megabyte or more.
-const TUNE_FROM_BYTES: usize = 256 << 10;
+/// the scanner's fill size, since the gate sees a window up to its cut (the window less its
+/// last event, at most 64 KiB); an input's last window may be shorter. So the tuning's 4-6
+/// ms, once a run, go to an input of a quarter of a megabyte or more. Derived, not written
+/// out: a threshold above what a window can reach turns the tuning off without a sign.
+const TUNE_FROM_BYTES: usize = crate::scan::DEFAULT_FILL_BYTES / 2;
 
 /// How much of that window's start the tuning counts the 4-byte strings of.
 const TUNE_SAMPLE_BYTES: usize = 128 << 10;

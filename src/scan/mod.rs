@@ -221,7 +221,7 @@ const MIN_BUFFER_BYTES: usize = 64 * 1024;
 /// Where the scanner's bytes come from: a window over the input that grows at the back
 /// ([`Feed::fill`]) and shrinks at the front ([`Feed::consume`]).
 trait Feed {
-    /// Makes bytes available in the window as `framing` says ([`ahead::fill_window`]).
+    /// Makes bytes available in the window as `framing` says ([`Framing::fill_with`]).
     /// Returns how many bytes were added and whether the input ended; bytes added before an
     /// error stay in the window.
     fn fill(&mut self, framing: &Framing) -> (u64, std::io::Result<bool>);
@@ -323,25 +323,17 @@ const RELEASE_STEP: usize = 8 * 1024 * 1024;
 
 impl Feed for SliceFeed<'_> {
     fn fill(&mut self, framing: &Framing) -> (u64, std::io::Result<bool>) {
-        // As `ahead::fill_window` fills a buffer: to `fill`, on while there is no line end.
         let before = self.end;
-        let mut target = framing.fill.min(framing.cap);
-        loop {
+        let ended = framing.fill_with(|target| {
             self.end = self
                 .data
                 .len()
                 .min(self.start.saturating_add(target))
                 .max(self.end);
-            let ended = self.end == self.data.len();
-            if ended || (framing.cut)(self.window()).is_some() {
-                break;
-            }
-            match framing.grown(target, self.end - self.start) {
-                Some(next) => target = next,
-                None => break,
-            }
-        }
-        ((self.end - before) as u64, Ok(self.end == self.data.len()))
+            let has_cut = (framing.cut)(self.window()).is_some();
+            std::io::Result::Ok((self.end - self.start, self.end == self.data.len(), has_cut))
+        });
+        ((self.end - before) as u64, ended)
     }
     fn window(&self) -> &[u8] {
         &self.data[self.start..self.end]

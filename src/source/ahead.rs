@@ -29,7 +29,7 @@ pub struct Framing<'a> {
     /// Bytes a window is filled to before it is scanned (at most `cap`).
     pub fill: usize,
     /// Bytes per window at most: a window that holds no line end is filled further, doubling,
-    /// up to this ([`fill_window`]); a longer line is scanned in pieces.
+    /// up to this ([`Framing::fill_with`]); a longer line is scanned in pieces.
     pub cap: usize,
     /// The size the scanner's buffer starts at, doubling up to `cap` as it fills (see
     /// [`fill`]): the decoding thread grows its buffers alike, so the stream is read in the
@@ -42,10 +42,23 @@ pub struct Framing<'a> {
 }
 
 impl Framing<'_> {
-    /// The fill target after one of `target` left the window `len` bytes long with no line
-    /// end: twice as much, up to `cap`; `None` when the window is not to grow any more.
-    pub fn grown(&self, target: usize, len: usize) -> Option<usize> {
-        (len < self.cap).then(|| (target.max(len) * 2).min(self.cap))
+    /// Fills a window the way the scanner does: to `fill` bytes, then on (doubling, up to
+    /// `cap`) while the window holds no line end and the input goes on. `extend(target)`
+    /// makes the window up to `target` bytes long and tells its length, whether the input
+    /// ended, and whether the window holds a cut ([`Framing::cut`]). Returns whether the
+    /// input ended. Every feed fills through this one rule, so they all see the same windows.
+    pub fn fill_with<E>(
+        &self,
+        mut extend: impl FnMut(usize) -> Result<(usize, bool, bool), E>,
+    ) -> Result<bool, E> {
+        let mut target = self.fill.min(self.cap);
+        loop {
+            let (len, ended, has_cut) = extend(target)?;
+            if ended || has_cut || len >= self.cap {
+                return Ok(ended);
+            }
+            target = (target.max(len) * 2).min(self.cap);
+        }
     }
 }
 
@@ -194,26 +207,18 @@ fn decode_into<R: Read>(
     }
 }
 
-/// Fills a window as the scanner does: to `framing.fill` bytes, and on (doubling up to
-/// `framing.cap`) while it holds no line end and the input goes on. Returns whether the input
-/// ended; bytes read before an error stay in `buf[..*len]`.
+/// Fills a window of `reader`'s bytes as the scanner does ([`Framing::fill_with`]). Returns
+/// whether the input ended; bytes read before an error stay in `buf[..*len]`.
 pub fn fill_window<R: Read + ?Sized>(
     reader: &mut R,
     buf: &mut Vec<u8>,
     len: &mut usize,
     framing: &Framing,
 ) -> io::Result<bool> {
-    let mut target = framing.fill.min(framing.cap);
-    loop {
+    framing.fill_with(|target| {
         let ended = fill(reader, buf, len, target, framing.grow_from)?;
-        if ended || (framing.cut)(&buf[..*len]).is_some() {
-            return Ok(ended);
-        }
-        match framing.grown(target, *len) {
-            Some(next) => target = next,
-            None => return Ok(false),
-        }
-    }
+        Ok((*len, ended, (framing.cut)(&buf[..*len]).is_some()))
+    })
 }
 
 /// The scanner's side of [`with_windows`].
