@@ -22,7 +22,7 @@ mod spool;
 
 use crate::model::{Product, Role};
 use crate::report::{self, InputInfo, InputTally, Observation, Report, ReportBuilder};
-use crate::rules::{self, Catalog};
+use crate::rules::Catalog;
 use crate::scan::{self, PartContext, PartStart, PartStats, ScanSettings};
 use crate::source::chunk::DEFAULT_CHUNK_BYTES;
 use crate::source::decode::{self, Decoded, ReadLimits};
@@ -462,11 +462,7 @@ pub struct Outcome {
 /// Runs `load` on this thread while the inputs under `paths` are discovered in a pool of
 /// the scan's worker count, when the scan may use more than one: on a fleet share of small
 /// files, loading the catalog and walking the share are a large part of the run and need
-/// nothing of each other. With one worker, nothing is discovered ahead (`None`). The
-/// discovering thread then builds the patterns every event's values and sample go through
-/// ([`rules::extract::warm`], [`report::redact::warm`]), which the scan's first events would
-/// otherwise wait for: with one big `.gz`, that wait held up the thread decoding it on the
-/// other core.
+/// nothing of each other. With one worker, nothing is discovered ahead (`None`).
 pub fn discover_while<T>(
     paths: &[String],
     limits: &Limits,
@@ -484,10 +480,7 @@ pub fn discover_while<T>(
                 .num_threads(workers)
                 .build()
                 .ok()?;
-            let found = pool.install(|| source::discover::discover_nodes(paths, limits, node_from));
-            rules::extract::warm();
-            report::redact::warm();
-            Some(found)
+            Some(pool.install(|| source::discover::discover_nodes(paths, limits, node_from)))
         });
         let loaded = load();
         // A failed pool or thread leaves discovery to the scan itself.

@@ -114,14 +114,6 @@ fn mask(caps: &Captures<'_>) -> String {
     format!("{}{MASK}{}", &text[..from], &text[to..])
 }
 
-/// Builds the patterns [`redact`] uses (otherwise built at its first call, a few
-/// milliseconds): for a thread that would be idle, so that the scan's first events need not
-/// wait for them.
-pub fn warm() {
-    LazyLock::force(&TRIGGER);
-    LazyLock::force(&SECRETS);
-}
-
 /// `text` with every secret value replaced by [`MASK`].
 pub fn redact(text: &str) -> Cow<'_, str> {
     if !TRIGGER.is_match(text) {

@@ -62,22 +62,6 @@ static REMOTE_URL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// Builds the patterns every event's values are taken with (otherwise built at the first
-/// event, a few milliseconds): for a thread that would be idle, so that the scan's first
-/// events need not wait for them.
-pub fn warm() {
-    for re in [
-        &OAUTH_PROBLEM,
-        &ACCEPTABLE_TIMESTAMPS,
-        &OAUTH_TIMESTAMP,
-        &URL,
-        &CONNECTION,
-        &REMOTE_URL,
-    ] {
-        LazyLock::force(re);
-    }
-}
-
 /// Extracts the fields of an event classified as `rule`.
 pub fn fields(rule: &Rule, text: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
