@@ -63,8 +63,8 @@
 //! offsets where they contain it, and of those only the ones whose bytes beside the key
 //! agree with the text (they are indexed by up to eight bytes before or after the key:
 //! [`KeyLiterals`]), so a key inside hundreds of literals costs a few lookups per hit. Only
-//! when one of them is really there is that one line searched for the leftmost literal, by a
-//! DFA of every literal without a prefilter, so a key that also occurs in ordinary text
+//! when one of them is really there is that one line searched for the leftmost literal, by an
+//! automaton of every literal without a prefilter, so a key that also occurs in ordinary text
 //! costs a few byte comparisons per hit.
 //!
 //! The limit: [`MAX_GATE_KEYS`] keys. A catalog whose literals have more rare substrings
