@@ -288,7 +288,8 @@ pub fn head_and_size(path: &Path) -> std::io::Result<(Vec<u8>, u64)> {
 /// How much of a file [`head_of_file`] reads: what telling text from binary looks at
 /// ([`super::text::SNIFF_BYTES`]), which also holds a tar's first header (512 bytes) or the
 /// compressed start of a gzipped one. A fleet share's walk reads this much of every file:
-/// 8 KiB took 2 ms more of a 2,000-file share's 90 ms, copying bytes nothing looked at.
+/// at 8 KiB, copying the bytes after the first 4 KiB, which nothing looked at, was some 1.3 %
+/// of a one-thread scan of a 2,000-file share (`perf`, 2026-12-04).
 const HEAD_BYTES: usize = super::text::SNIFF_BYTES;
 
 /// Where in the nesting a listing is.
