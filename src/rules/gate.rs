@@ -735,8 +735,8 @@ fn in_line_automaton(literals: &[String]) -> AhoCorasick {
 impl Gate {
     /// The gate of `literals`, with keys stored for them in `stored` if any are.
     pub fn new(literals: &[String], stored: &[StoredKeys]) -> Gate {
-        let (keys, keys_from) = choose_keys(literals, stored);
-        let containing = key_places(literals, &keys)
+        let (keys, keys_from, places) = placed_keys(literals, stored);
+        let containing = places
             .into_iter()
             .map(|places| {
                 KeyLiterals::new(
@@ -886,13 +886,40 @@ const TUNE_WORTH_PER_BYTE: f64 = 1e-3;
 /// background is lowest wins: its key hits, at [`HIT_NS`] each, and its Teddy candidates, at
 /// [`CANDIDATE_NS`] per key compared.
 pub fn choose_keys(literals: &[String], stored: &[StoredKeys]) -> (Vec<String>, KeysFrom) {
-    if let Some(keys) = builtin_keys().and_then(|b| b.keys_for(literals)) {
-        return (keys, KeysFrom::Builtin);
+    let (keys, from, _) = placed_keys(literals, stored);
+    (keys, from)
+}
+
+/// [`choose_keys`], with where each key occurs in the literals ([`key_places`]): a stored
+/// choice is used only when every literal holds one of its keys, which the places tell, so
+/// they are found once, for that check and for the gate.
+fn placed_keys(literals: &[String], stored: &[StoredKeys]) -> (Vec<String>, KeysFrom, KeyPlaces) {
+    let covering = |keys: Vec<String>| {
+        let places = key_places(literals, &keys);
+        let mut holds_a_key = vec![false; literals.len()];
+        for &(l, _) in places.iter().flatten() {
+            holds_a_key[l] = true;
+        }
+        holds_a_key
+            .into_iter()
+            .all(|held| held)
+            .then_some((keys, places))
+    };
+    if let Some((keys, places)) = builtin_keys()
+        .and_then(|b| b.keys_for(literals))
+        .and_then(covering)
+    {
+        return (keys, KeysFrom::Builtin, places);
     }
-    if let Some(keys) = stored.iter().find_map(|s| s.keys_for(literals)) {
-        return (keys, KeysFrom::Stored);
+    if let Some((keys, places)) = stored
+        .iter()
+        .find_map(|s| s.keys_for(literals).and_then(covering))
+    {
+        return (keys, KeysFrom::Stored, places);
     }
-    (choose_keys_fresh(literals), KeysFrom::Chosen)
+    let keys = choose_keys_fresh(literals);
+    let places = key_places(literals, &keys);
+    (keys, KeysFrom::Chosen, places)
 }
 
 /// Where a gate's keys came from ([`choose_keys`]).
@@ -956,28 +983,25 @@ impl StoredKeys {
     }
 
     /// The stored keys, when they were chosen for exactly these literals, are no more than
-    /// Teddy takes, are of the length the gate chooses, and every literal holds one of them.
+    /// Teddy takes and are of the length the gate chooses. That every literal holds one of
+    /// them is checked by [`placed_keys`], from the places it finds for the gate anyway.
     fn keys_for(&self, literals: &[String]) -> Option<Vec<String>> {
         let usable = self.literals == literals_digest(literals)
             && self.keys.len() <= MAX_GATE_KEYS
-            && self.keys.iter().all(|k| k.len() == KEY_LEN)
-            && {
-                let mut holds_a_key = vec![false; literals.len()];
-                for (l, _) in key_places(literals, &self.keys).into_iter().flatten() {
-                    holds_a_key[l] = true;
-                }
-                holds_a_key.into_iter().all(|held| held)
-            };
+            && self.keys.iter().all(|k| k.len() == KEY_LEN);
         usable.then(|| self.keys.clone())
     }
 }
+
+/// Per key, its places in the literals: `(literal, offset)` ([`key_places`]).
+type KeyPlaces = Vec<Vec<(usize, usize)>>;
 
 /// For every key (of [`KEY_LEN`] bytes or fewer), the places it occurs in the literals:
 /// `(literal, offset)`, in literal order, and within a literal left to right and not
 /// overlapping (as `str::match_indices`). One pass over each literal, looking each of its
 /// short windows up among the keys: searching every literal for every key took 5 ms of a
 /// start with the three-times catalog (779 literals, 80 keys).
-fn key_places(literals: &[String], keys: &[String]) -> Vec<Vec<(usize, usize)>> {
+fn key_places(literals: &[String], keys: &[String]) -> KeyPlaces {
     // A key as a number, its length included, so that keys of every length sort together.
     let code = |b: &[u8]| {
         b.iter()
@@ -1000,7 +1024,7 @@ fn key_places(literals: &[String], keys: &[String]) -> Vec<Vec<(usize, usize)>> 
     for k in keys.iter().filter(usable) {
         first_bytes[usize::from(k.as_bytes()[0])] = true;
     }
-    let mut places: Vec<Vec<(usize, usize)>> = vec![Vec::new(); keys.len()];
+    let mut places: KeyPlaces = vec![Vec::new(); keys.len()];
     for (l, lit) in literals.iter().enumerate() {
         let b = lit.as_bytes();
         for i in (0..b.len()).filter(|&i| first_bytes[usize::from(b[i])]) {
