@@ -75,7 +75,14 @@ pub struct ScanJob<'a> {
     /// When the scan started (the report's `scanned_at`).
     pub started: jiff::Timestamp,
     /// The inputs, when they were found before the job was made (see [`discover_while`]).
-    pub discovered: Option<Discovery>,
+    pub discovered: Option<FoundAhead>,
+}
+
+/// Inputs found before the scan job was made, and the worker pool that found them, which
+/// the scan goes on with (see [`discover_while`]).
+pub struct FoundAhead {
+    discovery: Discovery,
+    pool: rayon::ThreadPool,
 }
 
 impl<'a> ScanJob<'a> {
@@ -309,10 +316,13 @@ fn scan_range(
         let release = |upto| source::mapped::release_before(&mapped, upto);
         return scan::scan_slice(&mapped, &release, ctx, catalog, settings, progress, sink);
     }
-    if let Err(e) = file.seek(SeekFrom::Start(start)) {
+    // A file just opened is read from its start.
+    if start > 0
+        && let Err(e) = file.seek(SeekFrom::Start(start))
+    {
         return cannot_read(e);
     }
-    let mut stats = scan::scan_part(
+    let mut stats = scan::scan_plain_part(
         file.take(end - start),
         ctx,
         catalog,
@@ -459,39 +469,46 @@ pub struct Outcome {
     pub write_error: Option<io::Error>,
 }
 
-/// Runs `load` on this thread while the inputs under `paths` are discovered in a pool of
-/// the scan's worker count, when the scan may use more than one: on a fleet share of small
-/// files, loading the catalog and walking the share are a large part of the run and need
-/// nothing of each other. With one worker, nothing is discovered ahead (`None`).
-pub fn discover_while<T>(
+/// Runs `load` while the inputs under `paths` are discovered, both in a pool of the scan's
+/// worker count, when the scan may use more than one: on a fleet share of small files,
+/// loading the catalog and walking the share are a large part of the run and need nothing
+/// of each other. They are joined in the pool (`rayon::join`) rather than given a thread
+/// each, so that once the catalog is loaded its worker helps with the walk, and no third
+/// thread competes for the cores. With one worker, nothing is discovered ahead (`None`).
+pub fn discover_while<T: Send>(
     paths: &[String],
     limits: &Limits,
     node_from: &source::node::NodeFrom,
     threads: Option<usize>,
-    load: impl FnOnce() -> T,
-) -> (T, Option<Discovery>) {
+    load: impl FnOnce() -> T + Send,
+) -> (T, Option<FoundAhead>) {
     let workers = worker_count(threads);
     if workers < 2 {
         return (load(), None);
     }
-    std::thread::scope(|s| {
-        let ahead = s.spawn(|| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(workers)
-                .build()
-                .ok()?;
-            Some(pool.install(|| source::discover::discover_nodes(paths, limits, node_from)))
-        });
-        let loaded = load();
-        // A failed pool or thread leaves discovery to the scan itself.
-        (loaded, ahead.join().ok().flatten())
-    })
+    // A failed pool leaves discovery to the scan itself.
+    let Ok(pool) = worker_pool(workers) else {
+        return (load(), None);
+    };
+    let (loaded, discovery) = pool.install(|| {
+        rayon::join(load, || {
+            source::discover::discover_nodes(paths, limits, node_from)
+        })
+    });
+    (loaded, Some(FoundAhead { discovery, pool }))
 }
 
-/// Discovers the inputs (unless the job brings them); every one gets its report name,
+fn worker_pool(workers: usize) -> Result<rayon::ThreadPool, Fatal> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .map_err(|e| Fatal(format!("cannot start worker threads: {e}")))
+}
+
+/// Discovers the inputs (unless they were found ahead); every one gets its report name,
 /// product, node and role.
-fn discover_inputs(job: &mut ScanJob) -> Result<Discovered, Fatal> {
-    let found = match job.discovered.take() {
+fn discover_inputs(job: &ScanJob, found: Option<Discovery>) -> Result<Discovered, Fatal> {
+    let found = match found {
         Some(found) => found,
         None => source::discover::discover_nodes(job.paths, &job.limits, &job.node_from),
     };
@@ -603,12 +620,12 @@ pub fn run_collect<'a>(
         decode_ahead: threads > 1,
         ..ReadLimits::new(job.limits)
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Fatal(format!("cannot start worker threads: {e}")))?;
     let mut job = job;
-    let found = pool.install(|| discover_inputs(&mut job))?;
+    let (pool, ahead) = match job.discovered.take() {
+        Some(FoundAhead { discovery, pool }) => (pool, Some(discovery)),
+        None => (worker_pool(threads)?, None),
+    };
+    let found = pool.install(|| discover_inputs(&job, ahead))?;
     let inputs = &found.inputs;
     let old_state = match &job.state {
         Some(path) => Some(State::load(path).map_err(Fatal)?),

@@ -175,6 +175,31 @@ pub fn scan_part<R: Read, C: Classifier>(
     scan_feed(&mut feed, ctx, classifier, settings, progress, sink)
 }
 
+/// [`scan_part`] for a part of a plain file, read into a buffer this thread keeps from part
+/// to part: a fleet share of thousands of small files would otherwise allocate and zero a
+/// new buffer for each. Only for plain files: the kept buffer's size sets the size of the
+/// first reads, which must not matter (a decoder checks its ratio limit per read).
+pub fn scan_plain_part<R: Read, C: Classifier>(
+    reader: R,
+    ctx: &PartContext,
+    classifier: &C,
+    settings: &ScanSettings,
+    progress: &(dyn Fn(u64) + Sync),
+    sink: &mut dyn Sink,
+) -> PartStats {
+    thread_local! {
+        static KEPT: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    }
+    let mut feed = ReadFeed {
+        reader,
+        buf: KEPT.take(),
+        len: 0,
+    };
+    let stats = scan_feed(&mut feed, ctx, classifier, settings, progress, sink);
+    KEPT.set(feed.buf);
+    stats
+}
+
 /// Scans one part that is already in memory (a memory-mapped file): the same scan as
 /// [`scan_part`], event for event, without copying the bytes into a buffer first.
 /// `release(n)` is called as the scan moves on: the first `n` bytes will not be read again.
