@@ -229,46 +229,76 @@ enum Met {
     Problem(Warning),
 }
 
+/// What the walk makes of one file it met, worked out in the pool.
+struct Looked {
+    /// Its archive format, when it is one (by its first bytes, or a `.zip` by name).
+    format: Option<ArchiveFormat>,
+    /// The input it is, when it is a log file and no archive.
+    log: Option<Found>,
+    /// Its path under the root, `/`-separated.
+    rel: String,
+    /// The first folder under the root, when the file is at least one folder down (a host,
+    /// in a fleet share).
+    top: Option<String>,
+}
+
+fn look_at(entry: &walkdir::DirEntry, is_log: bool, root: &Path) -> Looked {
+    let head = read_head(entry.path());
+    let format = head.format.or_else(|| {
+        // A `.zip` that is not one is listed to say what is wrong with it.
+        is_zip_name(&entry.file_name().to_string_lossy()).then_some(ArchiveFormat::Zip)
+    });
+    let log = (format.is_none() && is_log).then(|| file_input(entry.path(), head.size, head.plain));
+    let (rel, top) = match entry.path().strip_prefix(root) {
+        Ok(p) => {
+            let parts: Vec<_> = p
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect();
+            let top = (parts.len() > 1).then(|| parts[0].to_string());
+            (parts.join("/"), top)
+        }
+        Err(_) => (entry.path().display().to_string(), None),
+    };
+    Looked {
+        format,
+        log,
+        rel,
+        top,
+    }
+}
+
 /// Walks `root` in file-name order. Opening each file to tell an archive from a log by its
 /// first bytes is the walk's cost on a fleet share of thousands of files, so that is done
-/// in parallel (in the scan's thread pool), and the results are taken in walk order.
+/// in parallel (in the scan's thread pool), with the rest of what each file needs alone
+/// (its path under the root, its host folder), and the results are taken in walk order.
 fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
     use rayon::prelude::*;
     let met = walk_entries(root);
-    // Per entry, in the pool: its head, and the input it is when it is a log file.
-    let heads: Vec<(Option<ArchiveFormat>, Option<Found>)> = met
+    let looked: Vec<Option<Looked>> = met
         .par_iter()
         .map(|m| match m {
-            Met::File { entry, is_log } => {
-                let head = read_head(entry.path());
-                let format = head.format.or_else(|| {
-                    // A `.zip` that is not one is listed to say what is wrong with it.
-                    is_zip_name(&entry.file_name().to_string_lossy()).then_some(ArchiveFormat::Zip)
-                });
-                let log = (format.is_none() && *is_log)
-                    .then(|| file_input(entry.path(), head.size, head.plain));
-                (format, log)
-            }
-            Met::Problem(_) => (None, None),
+            Met::File { entry, is_log } => Some(look_at(entry, *is_log, root)),
+            Met::Problem(_) => None,
         })
         .collect();
     let first = d.inputs.len();
-    // Per input: the first folder under the root (a host, in a fleet share), when the
-    // input is at least one folder down; one shared string per folder.
+    // Per input: its host folder; one shared string per folder.
     let mut tops: Vec<Option<Arc<str>>> = Vec::new();
     let mut last_top: Option<Arc<str>> = None;
-    for (m, (format, log)) in met.into_iter().zip(heads) {
-        let entry = match m {
-            Met::File { entry, .. } => entry,
-            Met::Problem(w) => {
+    for (m, looked) in met.into_iter().zip(looked) {
+        let (entry, looked) = match (m, looked) {
+            (Met::File { entry, .. }, Some(looked)) => (entry, looked),
+            (Met::Problem(w), _) => {
                 d.warnings.push(w);
                 continue;
             }
+            (Met::File { .. }, None) => continue,
         };
         let before = d.inputs.len();
-        if let Some(format) = format {
+        if let Some(format) = looked.format {
             add_archive(entry.path(), format, limits, d);
-        } else if let Some(log) = log {
+        } else if let Some(log) = looked.log {
             d.inputs.push(log);
         } else {
             if archive_extension(&entry.file_name().to_string_lossy()).is_some() {
@@ -279,35 +309,20 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
             }
             continue;
         }
-        let rel = entry.path().strip_prefix(root).map_or_else(
-            |_| entry.path().display().to_string(),
-            |p| {
-                p.components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            },
-        );
-        d.relative_since(before, &rel);
-        let mut parts = entry
-            .path()
-            .strip_prefix(root)
-            .into_iter()
-            .flat_map(|p| p.components());
-        let top = match (parts.next(), parts.next()) {
-            (Some(top), Some(_)) => {
-                let top = top.as_os_str().to_string_lossy();
-                match &last_top {
-                    Some(t) if **t == *top => Some(t.clone()),
-                    _ => {
-                        last_top = Some(Arc::from(top.as_ref()));
-                        last_top.clone()
-                    }
-                }
+        let added = d.inputs.len() - before;
+        match added {
+            1 => d.relative.push(looked.rel),
+            _ => d.relative_since(before, &looked.rel),
+        }
+        let top = looked.top.map(|top| match &last_top {
+            Some(t) if **t == *top => t.clone(),
+            _ => {
+                let t: Arc<str> = Arc::from(top);
+                last_top = Some(t.clone());
+                t
             }
-            _ => None,
-        };
-        tops.extend(std::iter::repeat_n(top, d.inputs.len() - before));
+        });
+        tops.extend(std::iter::repeat_n(top, added));
     }
     assign_fleet_hosts(&mut d.inputs[first..], &tops);
 }
