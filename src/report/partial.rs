@@ -1,6 +1,6 @@
 //! The machine contract's header and the partial report. [`ReportMeta`] heads every JSON
 //! and NDJSON report: schema and tool versions, the catalog version (a digest of the rule
-//! set, [`catalog_version`]), the time of the scan and the time window. A [`Partial`] is
+//! set, [`Catalog::version`]), the time of the scan and the time window. A [`Partial`] is
 //! what `scan --out` writes and `merge` reads: the builder's [`Tallies`] and the
 //! [`Settings`] every part of one report must share; [`merge`] refuses parts that disagree.
 
@@ -10,7 +10,6 @@ use crate::rules::Catalog;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// The `format` of a partial report file.
 pub const PARTIAL_FORMAT: &str = "linkdoctor-partial-report";
@@ -22,7 +21,7 @@ pub const PARTIAL_FORMAT_VERSION: u32 = 3;
 pub struct ReportMeta {
     pub schema_version: u32,
     pub tool_version: String,
-    /// `sha256:` and the digest of every rule's id and definition ([`catalog_version`]).
+    /// `sha256:` and the digest of every rule's id and definition ([`Catalog::version`]).
     pub catalog_version: String,
     /// When the scan started (RFC 3339 with offset); for a merge, the earliest part's.
     /// `SOURCE_DATE_EPOCH` (seconds) fixes it, for reproducible output.
@@ -75,56 +74,13 @@ impl ReportMeta {
         ReportMeta {
             schema_version: SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            catalog_version: catalog_version(catalog),
+            catalog_version: catalog.version().to_string(),
             scanned_at: rfc3339(scanned_at, zone),
             since: window.0.map(|t| rfc3339(t, zone)),
             until: window.1.map(|t| rfc3339(t, zone)),
             undated: bounded.then_some(undated),
         }
     }
-}
-
-/// A digest of the rule set: every rule's id, products, severity, category, priority,
-/// patterns, extractions and texts, in catalog order. Two scans with the same digest
-/// classify and describe events alike.
-pub fn catalog_version(catalog: &Catalog) -> String {
-    let mut h = Sha256::new();
-    let mut put = |s: &str| {
-        h.update((s.len() as u64).to_le_bytes());
-        h.update(s.as_bytes());
-    };
-    for r in catalog.rules() {
-        put(&r.id);
-        put(&r.title);
-        put(r.category.name());
-        put(r.severity.name());
-        put(&r.priority.to_string());
-        put(r.marker.map_or("", |m| m.name()));
-        put(r.remote.name());
-        for p in &r.products {
-            put(p.name());
-        }
-        put("|");
-        for l in &r.literals {
-            put(l);
-        }
-        put("|");
-        put(r.regex.as_ref().map_or("", |re| re.as_str()));
-        put(r.unless.as_ref().map_or("", |re| re.as_str()));
-        for (name, re) in &r.extract {
-            put(name);
-            put(re.as_str());
-        }
-        put("|");
-        put(&r.cause);
-        for t in r.remediation.iter().chain(&r.references) {
-            put(t);
-        }
-        put("|");
-    }
-    let digest = h.finalize();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
 }
 
 /// The settings every part of one report must share.
@@ -178,7 +134,7 @@ impl Partial {
                 p.format_version
             ));
         }
-        let mine = catalog_version(catalog);
+        let mine = catalog.version();
         if p.meta.catalog_version != mine {
             return Err(format!(
                 "{name}: scanned with another rule catalog ({}) than the one loaded here ({mine}): pass `merge` the same --rules as the scans, and use the same linkdoctor version",

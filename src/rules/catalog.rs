@@ -7,6 +7,7 @@ use super::schema::{Category, ExampleSpec, Located, MarkerKind, RemoteKind, Rule
 use crate::model::{Product, Severity, Side};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -111,6 +112,49 @@ pub struct Catalog {
     gate: super::gate::Gate,
     /// Standard automaton over the same literals, for finding every literal inside one event.
     event_literals: AhoCorasick,
+    /// `sha256:` and the digest of the rule set ([`Catalog::version`]).
+    version: String,
+}
+
+/// The digest of [`Catalog::version`].
+fn digest(rules: &[Rule]) -> String {
+    let mut h = Sha256::new();
+    let mut put = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    for r in rules {
+        put(&r.id);
+        put(&r.title);
+        put(r.category.name());
+        put(r.severity.name());
+        put(&r.priority.to_string());
+        put(r.marker.map_or("", |m| m.name()));
+        put(r.remote.name());
+        for p in &r.products {
+            put(p.name());
+        }
+        put("|");
+        for l in &r.literals {
+            put(l);
+        }
+        put("|");
+        put(r.regex.as_ref().map_or("", |re| re.as_str()));
+        put(r.unless.as_ref().map_or("", |re| re.as_str()));
+        for (name, re) in &r.extract {
+            put(name);
+            put(re.as_str());
+        }
+        put("|");
+        put(&r.cause);
+        for t in r.remediation.iter().chain(&r.references) {
+            put(t);
+        }
+        put("|");
+    }
+    let digest = h.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 impl Catalog {
@@ -192,13 +236,23 @@ impl Catalog {
                 })
         };
         let event_literals = build(MatchKind::Standard, &literals);
+        let version = digest(&rules);
         Catalog {
             rules,
             literals,
             literal_rules,
             gate,
             event_literals,
+            version,
         }
+    }
+
+    /// `sha256:` and a digest of the rule set: every rule's id, products, severity,
+    /// category, priority, patterns, extractions and texts, in catalog order. Two scans with
+    /// the same version classify and describe events alike. Worked out when the catalog is
+    /// built, which a scan of many small files does beside the walk.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     pub fn rules(&self) -> &[Rule] {
