@@ -691,23 +691,21 @@ pub fn run_collect<'a>(
     let bar = progress_bar(inputs, job.progress);
     let tick = |n: u64| bar.inc(n);
     let next = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..threads.min(tasks.len()).max(1) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(task) = shared.tasks.get(i) else {
-                        break;
-                    };
-                    let done = run_part(&shared, task.of, &task.part, &tick);
-                    match assembler.lock() {
-                        Ok(mut a) => a.done(i, done),
-                        // Another worker panicked while assembling: stop; its panic is
-                        // reported when the scope ends.
-                        Err(_) => break,
-                    }
-                }
-            });
+    // Every thread of the pool (already started: it found the inputs) takes tasks until
+    // none is left.
+    pool.broadcast(|_| {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(task) = shared.tasks.get(i) else {
+                break;
+            };
+            let done = run_part(&shared, task.of, &task.part, &tick);
+            match assembler.lock() {
+                Ok(mut a) => a.done(i, done),
+                // Another worker panicked while assembling: stop; its panic is reported
+                // once every thread is done.
+                Err(_) => break,
+            }
         }
     });
     bar.finish_and_clear();
