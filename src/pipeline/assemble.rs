@@ -5,11 +5,11 @@
 //! `--state` entry of each input is recorded. Finished parts that wait for an earlier one
 //! hold only their bounded tally and their spool (which moves to disk when large).
 
-use super::Discovered;
 use super::plan::{Part, Plan};
 use super::resume::Incremental;
 use super::spool::Spool;
-use crate::report::aggregate::{InputStats, add_part_warnings};
+use super::{Discovered, Shared};
+use crate::report::aggregate::{InputStats, InputTallier, Tallies, add_part_warnings};
 use crate::report::{InputTally, ReportBuilder};
 use crate::scan::PartStats;
 use std::collections::{BTreeMap, HashSet};
@@ -20,6 +20,24 @@ pub struct PartDone<'a> {
     pub stats: PartStats,
     pub tally: InputTally,
     pub spool: Option<Spool<'a>>,
+}
+
+/// A scanned part, as the assembler takes it: one part of an input, or an input read in one
+/// part, already made into what the report adds ([`Assembler::prepare`], on the worker that
+/// scanned it, so that the assembler's lock is held only to add it in order).
+pub enum Finished<'a> {
+    Part(PartDone<'a>),
+    Input(PreparedInput<'a>),
+}
+
+/// An input read in one part, ready to add.
+pub struct PreparedInput<'a> {
+    /// What the report adds for it.
+    tallies: Tallies,
+    /// Its `--state` entry: first offset and line, bytes and lines read (`None`: skipped).
+    record: Option<(u64, u64, u64, u64)>,
+    /// Its NDJSON events, and the line shift to write them with (`None`: skipped).
+    spool: Option<(Spool<'a>, u64)>,
 }
 
 /// Which input a task reads, and where the part stands among the input's parts.
@@ -46,13 +64,54 @@ struct Joining {
     first_offset: u64,
 }
 
+impl Joining {
+    /// Takes the input's next part: its warnings, then (unless the input is skipped) its
+    /// events, lines shifted past the parts before. Returns that shift when the part's
+    /// events count, for its NDJSON spool.
+    fn take(&mut self, first: bool, p: PartStats, tally: InputTally) -> Option<u64> {
+        // A binary first part skips the whole input: what later parts found is dropped.
+        if self.stats.skipped {
+            return None;
+        }
+        let shift = (self.first_line - 1).saturating_add(self.stats.lines);
+        if first && p.skipped {
+            self.stats.skipped = true;
+        }
+        add_part_warnings(
+            &mut self.stats.warnings,
+            &mut self.seen_warnings,
+            p.warnings,
+            shift,
+        );
+        if self.stats.skipped {
+            return None;
+        }
+        self.tally.append(tally, shift);
+        self.stats.bytes += p.bytes;
+        self.stats.lines += p.lines;
+        self.stats.first_time = self.stats.first_time.or(p.first_time);
+        self.stats.last_time = p.last_time.or(self.stats.last_time);
+        Some(shift)
+    }
+
+    /// The input's `--state` entry (`None` when it was skipped).
+    fn record(&self) -> Option<(u64, u64, u64, u64)> {
+        (!self.stats.skipped).then_some((
+            self.first_offset,
+            self.first_line,
+            self.stats.bytes,
+            self.stats.lines,
+        ))
+    }
+}
+
 /// Takes finished parts in task order.
 pub struct Assembler<'a, 'c, 'w> {
     tasks: &'a [Task],
     plans: &'a [Plan],
     found: &'a Discovered,
     next: usize,
-    waiting: BTreeMap<usize, PartDone<'a>>,
+    waiting: BTreeMap<usize, Finished<'a>>,
     joining: Option<Joining>,
     pub builder: ReportBuilder<'c>,
     pub incremental: Option<Incremental>,
@@ -88,9 +147,13 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
     }
 
     /// Hands in task `i`'s part; every part now in order is joined.
-    pub fn done(&mut self, i: usize, mut part: PartDone<'a>) {
+    pub fn done(&mut self, i: usize, mut part: Finished<'a>) {
         if i != self.next {
-            if let Some(s) = part.spool.as_mut() {
+            let spool = match &mut part {
+                Finished::Part(p) => p.spool.as_mut(),
+                Finished::Input(p) => p.spool.as_mut().map(|(s, _)| s),
+            };
+            if let Some(s) = spool {
                 s.park();
             }
             self.waiting.insert(i, part);
@@ -104,67 +167,93 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
         }
     }
 
-    fn join(&mut self, i: usize, part: PartDone<'a>) {
+    /// What joining starts from for input `input`.
+    fn start(plans: &[Plan], found: &Discovered, redact: bool, input: usize) -> Joining {
+        let plan = &plans[input];
+        Joining {
+            stats: InputStats::default(),
+            tally: InputTally::new(found.inputs[input].product, redact, found.info(input).zone),
+            seen_warnings: HashSet::new(),
+            first_line: plan.first_line,
+            first_offset: plan.first_offset,
+        }
+    }
+
+    /// Makes task `i`'s part, when it is a whole input, into what the report adds for that
+    /// input, as joining it would; on the worker that scanned it, outside the assembler's
+    /// lock. Other parts are left to [`Assembler::done`].
+    pub fn prepare(
+        shared: &Shared,
+        tallier: &InputTallier,
+        i: usize,
+        part: PartDone<'a>,
+    ) -> Finished<'a> {
+        let task = shared.tasks[i].of;
+        if !(task.first && task.last) {
+            return Finished::Part(part);
+        }
+        let found = shared.found;
+        let mut j = Assembler::start(shared.plans, found, shared.job.redact, task.input);
+        let shift = j.take(true, part.stats, part.tally);
+        let record = j.record();
+        let spool = part.spool.zip(shift);
+        let tallies = tallier.tallies(&found.info(task.input), j.stats, j.tally);
+        Finished::Input(PreparedInput {
+            tallies,
+            record,
+            spool,
+        })
+    }
+
+    fn write_spool(&mut self, spool: Spool, shift: u64) {
+        if let Some(out) = self.ndjson.as_mut()
+            && self.write_error.is_none()
+            && let Err(e) = spool.write_to(shift, &mut **out)
+        {
+            self.write_error = Some(e);
+        }
+    }
+
+    fn record(&mut self, input: usize, record: Option<(u64, u64, u64, u64)>) {
+        if let Some(inc) = self.incremental.as_mut()
+            && let Some((offset, line, bytes, lines)) = record
+        {
+            inc.record(input, offset, line, bytes, lines);
+        }
+    }
+
+    fn join(&mut self, i: usize, part: Finished<'a>) {
         let task = self.tasks[i].of;
-        let plan = &self.plans[task.input];
+        let part = match part {
+            Finished::Part(part) => part,
+            Finished::Input(p) => {
+                if let Some((spool, shift)) = p.spool {
+                    self.write_spool(spool, shift);
+                }
+                self.record(task.input, p.record);
+                self.builder.merge(p.tallies);
+                return;
+            }
+        };
         if task.first {
-            self.joining = Some(Joining {
-                stats: InputStats::default(),
-                tally: InputTally::new(
-                    self.found.inputs[task.input].product,
-                    self.redact,
-                    self.found.info(task.input).zone,
-                ),
-                seen_warnings: HashSet::new(),
-                first_line: plan.first_line,
-                first_offset: plan.first_offset,
-            });
+            self.joining = Some(Assembler::start(
+                self.plans,
+                self.found,
+                self.redact,
+                task.input,
+            ));
         }
         let Some(j) = self.joining.as_mut() else {
             return;
         };
-        // A binary first part skips the whole input: what later parts found is dropped.
-        if !j.stats.skipped {
-            let shift = (j.first_line - 1).saturating_add(j.stats.lines);
-            let p = part.stats;
-            if task.first && p.skipped {
-                j.stats.skipped = true;
-            }
-            add_part_warnings(
-                &mut j.stats.warnings,
-                &mut j.seen_warnings,
-                p.warnings,
-                shift,
-            );
-            if !j.stats.skipped {
-                if let Some(spool) = part.spool
-                    && let Some(out) = self.ndjson.as_mut()
-                    && self.write_error.is_none()
-                    && let Err(e) = spool.write_to(shift, &mut **out)
-                {
-                    self.write_error = Some(e);
-                }
-                j.tally.append(part.tally, shift);
-                j.stats.bytes += p.bytes;
-                j.stats.lines += p.lines;
-                j.stats.first_time = j.stats.first_time.or(p.first_time);
-                j.stats.last_time = p.last_time.or(j.stats.last_time);
-            }
+        let shift = j.take(task.first, part.stats, part.tally);
+        if let (Some(spool), Some(shift)) = (part.spool, shift) {
+            self.write_spool(spool, shift);
         }
         if task.last
             && let Some(j) = self.joining.take()
         {
-            if let Some(inc) = self.incremental.as_mut()
-                && !j.stats.skipped
-            {
-                inc.record(
-                    task.input,
-                    j.first_offset,
-                    j.first_line,
-                    j.stats.bytes,
-                    j.stats.lines,
-                );
-            }
+            self.record(task.input, j.record());
             let info = self.found.info(task.input);
             self.builder.add_input(&info, j.stats, j.tally);
         }

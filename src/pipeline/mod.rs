@@ -669,6 +669,7 @@ pub fn run_collect<'a>(
     // Scan: workers take tasks in order and hand each finished part to the assembler.
     let mut builder = ReportBuilder::new(job.catalog, job.group_by);
     builder.add_warnings(found.warnings.iter().cloned());
+    let tallier = builder.tallier();
     let spill = SpillArea::default();
     let shared = Shared {
         job: &job,
@@ -700,6 +701,9 @@ pub fn run_collect<'a>(
                 break;
             };
             let done = run_part(&shared, task.of, &task.part, &tick);
+            // A whole input is made into its tallies here, beside the other workers; the
+            // lock is held only to add it in order.
+            let done = Assembler::prepare(&shared, &tallier, i, done);
             match assembler.lock() {
                 Ok(mut a) => a.done(i, done),
                 // Another worker panicked while assembling: stop; its panic is reported

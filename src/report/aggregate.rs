@@ -658,48 +658,16 @@ impl Tallies {
     }
 }
 
-/// Builds the report from the inputs, added in any order.
-pub struct ReportBuilder<'c> {
+/// Makes one input's tallies, with what they depend on of the report (its catalog and
+/// grouping) and nothing else: a worker makes them for the input it scanned, and the
+/// report only merges them, in input order ([`ReportBuilder::add_input`]).
+#[derive(Clone, Copy)]
+pub struct InputTallier<'c> {
     catalog: &'c Catalog,
     group_by: GroupBy,
-    tallies: Tallies,
 }
 
-impl<'c> ReportBuilder<'c> {
-    pub fn new(catalog: &'c Catalog, group_by: GroupBy) -> Self {
-        ReportBuilder {
-            catalog,
-            group_by,
-            tallies: Tallies::default(),
-        }
-    }
-
-    /// A builder holding `tallies` (from partial reports).
-    pub fn from_tallies(catalog: &'c Catalog, group_by: GroupBy, tallies: Tallies) -> Self {
-        ReportBuilder {
-            catalog,
-            group_by,
-            tallies,
-        }
-    }
-
-    /// Warnings that belong to no input (discovery, rule loading).
-    pub fn add_warnings(&mut self, warnings: impl IntoIterator<Item = Warning>) {
-        self.tallies.warnings.extend(warnings);
-    }
-
-    /// How many inputs were read so far (not skipped).
-    pub fn inputs_read(&self) -> usize {
-        self.tallies.read
-    }
-
-    /// What the builder holds, for a partial report.
-    pub fn into_tallies(self) -> Tallies {
-        let mut t = self.tallies;
-        t.normalize();
-        t
-    }
-
+impl InputTallier<'_> {
     /// The group key of an input under `--group-by` (`-` without a node or product).
     fn group_key(&self, input: &InputInfo) -> Option<String> {
         match self.group_by {
@@ -711,9 +679,9 @@ impl<'c> ReportBuilder<'c> {
         }
     }
 
-    /// Adds one input: what reading it showed and the tally of its events. Times without
-    /// an offset get the one of the input's zone.
-    pub fn add_input(&mut self, input: &InputInfo, stats: InputStats, tally: InputTally) {
+    /// One input's tallies, to merge into the report's: what reading it showed and the
+    /// tally of its events. Times without an offset get the one of the input's zone.
+    pub fn tallies(&self, input: &InputInfo, stats: InputStats, tally: InputTally) -> Tallies {
         let zone = input.zone;
         let resolve = |t: Option<LogTime>| t.map(|t| t.resolved(zone));
         let mut one = Tallies {
@@ -841,6 +809,64 @@ impl<'c> ReportBuilder<'c> {
             }
         }
         one.nodes.insert(node, row);
+        one
+    }
+}
+
+/// Builds the report from the inputs, added in any order.
+pub struct ReportBuilder<'c> {
+    catalog: &'c Catalog,
+    group_by: GroupBy,
+    tallies: Tallies,
+}
+
+impl<'c> ReportBuilder<'c> {
+    pub fn new(catalog: &'c Catalog, group_by: GroupBy) -> Self {
+        ReportBuilder {
+            catalog,
+            group_by,
+            tallies: Tallies::default(),
+        }
+    }
+
+    /// A builder holding `tallies` (from partial reports).
+    pub fn from_tallies(catalog: &'c Catalog, group_by: GroupBy, tallies: Tallies) -> Self {
+        ReportBuilder {
+            catalog,
+            group_by,
+            tallies,
+        }
+    }
+
+    /// Warnings that belong to no input (discovery, rule loading).
+    pub fn add_warnings(&mut self, warnings: impl IntoIterator<Item = Warning>) {
+        self.tallies.warnings.extend(warnings);
+    }
+
+    /// How many inputs were read so far (not skipped).
+    pub fn inputs_read(&self) -> usize {
+        self.tallies.read
+    }
+
+    /// What the builder holds, for a partial report.
+    pub fn into_tallies(self) -> Tallies {
+        let mut t = self.tallies;
+        t.normalize();
+        t
+    }
+
+    /// What makes an input's tallies for this builder (see [`InputTallier`]).
+    pub fn tallier(&self) -> InputTallier<'c> {
+        InputTallier {
+            catalog: self.catalog,
+            group_by: self.group_by,
+        }
+    }
+
+    /// Adds one input: what reading it showed and the tally of its events. Times without
+    /// an offset get the one of the input's zone.
+    pub fn add_input(&mut self, input: &InputInfo, stats: InputStats, tally: InputTally) {
+        let one = self.tallier().tallies(input, stats, tally);
         self.tallies.merge(one);
     }
 
