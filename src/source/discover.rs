@@ -237,9 +237,9 @@ struct Looked {
     log: Option<Found>,
     /// Its path under the root, `/`-separated.
     rel: String,
-    /// The first folder under the root, when the file is at least one folder down (a host,
-    /// in a fleet share).
-    top: Option<String>,
+    /// The length in `rel` of the first folder under the root, when the file is at least
+    /// one folder down (a host, in a fleet share).
+    top: Option<usize>,
 }
 
 fn look_at(entry: &walkdir::DirEntry, is_log: bool, root: &Path) -> Looked {
@@ -255,7 +255,7 @@ fn look_at(entry: &walkdir::DirEntry, is_log: bool, root: &Path) -> Looked {
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect();
-            let top = (parts.len() > 1).then(|| parts[0].to_string());
+            let top = (parts.len() > 1).then(|| parts[0].len());
             (parts.join("/"), top)
         }
         Err(_) => (entry.path().display().to_string(), None),
@@ -310,18 +310,21 @@ fn walk(root: &Path, limits: &ReadLimits, d: &mut Discovery) {
             continue;
         }
         let added = d.inputs.len() - before;
+        let top = looked.top.map(|len| {
+            let top = &looked.rel[..len];
+            match &last_top {
+                Some(t) if **t == *top => t.clone(),
+                _ => {
+                    let t: Arc<str> = Arc::from(top);
+                    last_top = Some(t.clone());
+                    t
+                }
+            }
+        });
         match added {
             1 => d.relative.push(looked.rel),
             _ => d.relative_since(before, &looked.rel),
         }
-        let top = looked.top.map(|top| match &last_top {
-            Some(t) if **t == *top => t.clone(),
-            _ => {
-                let t: Arc<str> = Arc::from(top);
-                last_top = Some(t.clone());
-                t
-            }
-        });
         tops.extend(std::iter::repeat_n(top, added));
     }
     assign_fleet_hosts(&mut d.inputs[first..], &tops);
