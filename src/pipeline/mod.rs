@@ -259,9 +259,7 @@ fn scan_whole(
         let framing = scan::window_framing(settings, &cut);
         let scanned =
             decode::with_input_framed(input, sh.limits, &framing, |decoded| match decoded {
-                Decoded::Stream(reader) => {
-                    scan::scan_part(reader, ctx, catalog, settings, progress, sink)
-                }
+                Decoded::Stream(reader) => sh.scan_stream(reader, ctx, progress, sink),
                 Decoded::Windows(windows) => {
                     scan::scan_windows(windows, ctx, catalog, settings, progress, sink)
                 }
@@ -284,7 +282,7 @@ fn scan_whole(
             }
             Err(e) => return unread(ctx.name, format!("cannot read: {e}")),
         }
-        scan::scan_part(reader, ctx, catalog, settings, progress, sink)
+        sh.scan_stream(reader, ctx, progress, sink)
     });
     scanned.unwrap_or_else(|msg| unread(&input.display, msg))
 }
@@ -322,8 +320,9 @@ fn scan_range(
     {
         return cannot_read(e);
     }
-    let mut stats = scan::scan_plain_part(
+    let mut stats = scan::scan_part(
         file.take(end - start),
+        scan::ReadBuffer::Kept,
         ctx,
         catalog,
         settings,
@@ -352,6 +351,28 @@ struct Shared<'a> {
     limits: &'a ReadLimits,
     spill: &'a SpillArea,
     ndjson: bool,
+}
+
+impl Shared<'_> {
+    /// Scans a decoded stream into a buffer of its own ([`scan::ReadBuffer::Own`]).
+    fn scan_stream(
+        &self,
+        reader: impl Read,
+        ctx: &PartContext,
+        progress: &(dyn Fn(u64) + Sync),
+        sink: &mut dyn scan::Sink,
+    ) -> PartStats {
+        let (catalog, settings) = (self.job.catalog, &self.job.settings);
+        scan::scan_part(
+            reader,
+            scan::ReadBuffer::Own,
+            ctx,
+            catalog,
+            settings,
+            progress,
+            sink,
+        )
+    }
 }
 
 /// Scans one part into its own sink.

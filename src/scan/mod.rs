@@ -156,8 +156,29 @@ pub fn scan_to_vec<C: Classifier>(
         start: PartStart::INPUT_START,
     };
     let mut events = Vec::new();
-    let stats = scan_part(reader, &ctx, classifier, settings, &|_| {}, &mut events);
+    let stats = scan_part(
+        reader,
+        ReadBuffer::Own,
+        &ctx,
+        classifier,
+        settings,
+        &|_| {},
+        &mut events,
+    );
     (events, stats)
+}
+
+/// What [`scan_part`] reads into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadBuffer {
+    /// A buffer of the part's own, grown from empty as the reads need it, so the reads are
+    /// the same whatever ran before: a decoder checks its ratio limit per read, and the
+    /// thread that decodes a big `.gz` ahead frames its windows the same way.
+    Own,
+    /// The buffer this thread keeps from part to part: a fleet share of thousands of small
+    /// files would otherwise allocate and zero one per file. Only for plain files, where
+    /// the size of the first reads (the kept buffer's) does not matter.
+    Kept,
 }
 
 /// Scans one part of an input (all of it, a chunk, or the rest after an earlier run) and
@@ -165,22 +186,7 @@ pub fn scan_to_vec<C: Classifier>(
 /// `progress` is called with the number of bytes consumed after each buffer.
 pub fn scan_part<R: Read, C: Classifier>(
     reader: R,
-    ctx: &PartContext,
-    classifier: &C,
-    settings: &ScanSettings,
-    progress: &(dyn Fn(u64) + Sync),
-    sink: &mut dyn Sink,
-) -> PartStats {
-    let mut feed = ReadFeed::new(reader);
-    scan_feed(&mut feed, ctx, classifier, settings, progress, sink)
-}
-
-/// [`scan_part`] for a part of a plain file, read into a buffer this thread keeps from part
-/// to part: a fleet share of thousands of small files would otherwise allocate and zero a
-/// new buffer for each. Only for plain files: the kept buffer's size sets the size of the
-/// first reads, which must not matter (a decoder checks its ratio limit per read).
-pub fn scan_plain_part<R: Read, C: Classifier>(
-    reader: R,
+    buffer: ReadBuffer,
     ctx: &PartContext,
     classifier: &C,
     settings: &ScanSettings,
@@ -190,13 +196,19 @@ pub fn scan_plain_part<R: Read, C: Classifier>(
     thread_local! {
         static KEPT: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
     }
+    let buf = match buffer {
+        ReadBuffer::Own => Vec::new(),
+        ReadBuffer::Kept => KEPT.take(),
+    };
     let mut feed = ReadFeed {
         reader,
-        buf: KEPT.take(),
+        buf,
         len: 0,
     };
     let stats = scan_feed(&mut feed, ctx, classifier, settings, progress, sink);
-    KEPT.set(feed.buf);
+    if buffer == ReadBuffer::Kept {
+        KEPT.set(feed.buf);
+    }
     stats
 }
 
@@ -264,16 +276,6 @@ struct ReadFeed<R> {
     buf: Vec<u8>,
     /// Bytes of `buf` that hold input not yet consumed.
     len: usize,
-}
-
-impl<R: Read> ReadFeed<R> {
-    fn new(reader: R) -> Self {
-        ReadFeed {
-            reader,
-            buf: Vec::new(),
-            len: 0,
-        }
-    }
 }
 
 impl<R: Read> Feed for ReadFeed<R> {
@@ -732,7 +734,15 @@ mod tests {
                 ..Default::default()
             };
             let (mut read, mut mapped, mut framed) = (Vec::new(), Vec::new(), Vec::new());
-            let a = scan_part(text.as_bytes(), &ctx, &cat, &settings, &|_| {}, &mut read);
+            let a = scan_part(
+                text.as_bytes(),
+                ReadBuffer::Own,
+                &ctx,
+                &cat,
+                &settings,
+                &|_| {},
+                &mut read,
+            );
             let b = scan_slice(
                 text.as_bytes(),
                 &|_| {},
