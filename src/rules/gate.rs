@@ -1008,15 +1008,13 @@ fn key_places(literals: &[String], keys: &[String]) -> KeyPlaces {
             .fold(b.len() as u64, |acc, &byte| (acc << 8) | u64::from(byte))
     };
     let usable = |k: &&String| (1..=KEY_LEN).contains(&k.len());
-    // A key listed twice is looked up as its first listing, and given the same places.
-    let mut sorted: Vec<(u64, usize)> = Vec::new();
+    // Per key's code, its first listing: a key listed twice is looked up as that one, and
+    // given the same places.
+    let mut first_listed: BTreeMap<u64, usize> = BTreeMap::new();
     for (i, k) in keys.iter().enumerate().filter(|(_, k)| usable(k)) {
-        let c = code(k.as_bytes());
-        if !sorted.iter().any(|&(other, _)| other == c) {
-            sorted.push((c, i));
-        }
+        first_listed.entry(code(k.as_bytes())).or_insert(i);
     }
-    sorted.sort_unstable();
+    let sorted: Vec<(u64, usize)> = first_listed.iter().map(|(&c, &i)| (c, i)).collect();
     let mut lens: Vec<usize> = keys.iter().filter(usable).map(|k| k.len()).collect();
     lens.sort_unstable();
     lens.dedup();
@@ -1042,10 +1040,9 @@ fn key_places(literals: &[String], keys: &[String]) -> KeyPlaces {
             }
         }
     }
-    for (i, k) in keys.iter().enumerate() {
-        if let Some(first) = keys.iter().position(|other| other == k)
-            && first != i
-        {
+    for (i, k) in keys.iter().enumerate().filter(|(_, k)| usable(k)) {
+        let first = first_listed[&code(k.as_bytes())];
+        if first != i {
             places[i] = places[first].clone();
         }
     }
