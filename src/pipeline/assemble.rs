@@ -65,6 +65,18 @@ struct Joining {
 }
 
 impl Joining {
+    /// Input `input`, before any of its parts.
+    fn start(plans: &[Plan], found: &Discovered, redact: bool, input: usize) -> Joining {
+        let plan = &plans[input];
+        Joining {
+            stats: InputStats::default(),
+            tally: InputTally::new(found.inputs[input].product, redact, found.info(input).zone),
+            seen_warnings: HashSet::new(),
+            first_line: plan.first_line,
+            first_offset: plan.first_offset,
+        }
+    }
+
     /// Takes the input's next part: its warnings, then (unless the input is skipped) its
     /// events, lines shifted past the parts before. Returns that shift when the part's
     /// events count, for its NDJSON spool.
@@ -167,18 +179,6 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
         }
     }
 
-    /// What joining starts from for input `input`.
-    fn start(plans: &[Plan], found: &Discovered, redact: bool, input: usize) -> Joining {
-        let plan = &plans[input];
-        Joining {
-            stats: InputStats::default(),
-            tally: InputTally::new(found.inputs[input].product, redact, found.info(input).zone),
-            seen_warnings: HashSet::new(),
-            first_line: plan.first_line,
-            first_offset: plan.first_offset,
-        }
-    }
-
     /// Makes task `i`'s part, when it is a whole input, into what the report adds for that
     /// input, as joining it would; on the worker that scanned it, outside the assembler's
     /// lock. Other parts are left to [`Assembler::done`].
@@ -193,7 +193,7 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
             return Finished::Part(part);
         }
         let found = shared.found;
-        let mut j = Assembler::start(shared.plans, found, shared.job.redact, task.input);
+        let mut j = Joining::start(shared.plans, found, shared.job.redact, task.input);
         let shift = j.take(true, part.stats, part.tally);
         let record = j.record();
         let spool = part.spool.zip(shift);
@@ -236,7 +236,7 @@ impl<'a, 'c, 'w> Assembler<'a, 'c, 'w> {
             }
         };
         if task.first {
-            self.joining = Some(Assembler::start(
+            self.joining = Some(Joining::start(
                 self.plans,
                 self.found,
                 self.redact,
