@@ -5,7 +5,6 @@
 use super::load::{LoadedFile, RuleError};
 use super::schema::{Category, ExampleSpec, Located, MarkerKind, RemoteKind, RuleSide, RuleSpec};
 use crate::model::{Product, Severity, Side};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -108,10 +107,8 @@ pub struct Catalog {
     /// For each literal, the rules that name it.
     literal_rules: Vec<Vec<usize>>,
     /// The buffer search (see `gate`): a few keys, whatever the catalog's size, that every
-    /// literal contains.
+    /// literal contains; it also finds every literal inside one event.
     gate: super::gate::Gate,
-    /// Standard automaton over the same literals, for finding every literal inside one event.
-    event_literals: AhoCorasick,
     /// `sha256:` and the digest of the rule set ([`Catalog::version`]).
     version: String,
 }
@@ -225,24 +222,12 @@ impl Catalog {
             }
         }
         let gate = super::gate::Gate::new(&literals, stored);
-        let build = |kind, patterns: &[String]| {
-            AhoCorasickBuilder::new()
-                .match_kind(kind)
-                .build(patterns)
-                .unwrap_or_else(|_| {
-                    // Only reachable if the automaton would exceed its size limits; an empty
-                    // automaton keeps the program running (and finds nothing).
-                    AhoCorasick::new(Vec::<String>::new()).expect("empty automaton")
-                })
-        };
-        let event_literals = build(MatchKind::Standard, &literals);
         let version = digest(&rules);
         Catalog {
             rules,
             literals,
             literal_rules,
             gate,
-            event_literals,
             version,
         }
     }
@@ -286,13 +271,13 @@ impl Catalog {
     /// Classifies one event. `product` filters rules by their `products` list when known.
     pub fn classify(&self, text: &str, product: Option<Product>) -> Option<Classification> {
         let mut candidates: Vec<usize> = Vec::new();
-        for m in self.event_literals.find_overlapping_iter(text) {
-            for &r in &self.literal_rules[m.pattern().as_usize()] {
+        self.gate.each_literal(text.as_bytes(), |_, literal| {
+            for &r in &self.literal_rules[literal] {
                 if !candidates.contains(&r) {
                     candidates.push(r);
                 }
             }
-        }
+        });
         let mut hits: Vec<(usize, (usize, usize))> = candidates
             .into_iter()
             .filter(|&r| self.rules[r].applies_to(product))

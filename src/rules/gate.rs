@@ -63,9 +63,10 @@
 //! offsets where they contain it, and of those only the ones whose bytes beside the key
 //! agree with the text (they are indexed by up to eight bytes before or after the key:
 //! [`KeyLiterals`]), so a key inside hundreds of literals costs a few lookups per hit. Only
-//! when one of them is really there is that one line searched for the leftmost literal, by an
-//! automaton of every literal without a prefilter, so a key that also occurs in ordinary text
-//! costs a few byte comparisons per hit.
+//! when one of them is really there is that line's stretch before it searched for a literal
+//! that starts earlier, through the same key hits, so a key that also occurs in ordinary text
+//! costs a few byte comparisons per hit. Classifying an event finds every literal in it the
+//! same way ([`Gate::each_literal`]): no automaton of every literal is built.
 //!
 //! The limit: [`MAX_GATE_KEYS`] keys. A catalog whose literals have more rare substrings
 //! between them than that must take common keys, and then pays for every hit of them: Teddy
@@ -488,25 +489,20 @@ impl PartialEq for Scored<'_> {
 
 impl Eq for Scored<'_> {}
 
-/// The gate of a catalog: its keys, the SIMD searcher for them, for each key the literals
-/// that contain it with the offsets where they do, and the automaton of every literal that
-/// is run over a line where a literal was found.
+/// The gate of a catalog: its keys, the SIMD searcher for them, and for each key the
+/// literals that contain it with the offsets where they do.
 #[derive(Debug)]
 pub struct Gate {
     keys: Vec<String>,
     keys_from: KeysFrom,
     keys_search: KeySearch,
-    /// Per key: the literals that contain it, with the offsets where they do.
+    /// Per key: the literals placed at it, with the offset where they contain it.
     containing: Vec<KeyLiterals>,
-    /// Every literal, for building [`Gate::in_line`].
-    literals: Vec<String>,
-    /// Every literal, leftmost-first, as a DFA without a prefilter: it only ever runs over
-    /// one line, where a prefilter's start-up costs more than it saves. Built at the first
-    /// literal found, not at start-up: building it takes about a third of a scan's start-up,
-    /// which a fleet share pays before any file is read, and a scan that finds no literal
-    /// never needs it. (A contiguous NFA builds at once but made the 1 GiB benchmark scan
-    /// 8 % slower.)
-    in_line: OnceLock<AhoCorasick>,
+    /// The length of each literal, by its index.
+    literal_lens: Vec<usize>,
+    /// The longest literal's length: how far past a literal's start a key of a literal that
+    /// starts before it can lie.
+    longest: usize,
     /// The key search in the order that suits the text being scanned ([`Gate::tune`]), made
     /// at the first window of [`TUNE_FROM_BYTES`] or more; `None` inside when the stored
     /// order suits that text already.
@@ -520,17 +516,19 @@ struct TunedSearch {
     key: Vec<usize>,
 }
 
-/// A literal and the offset of a key in it.
+/// A literal, its index in the catalog's literals, and the offset of a key in it.
 #[derive(Debug)]
 struct Placed {
     literal: Box<[u8]>,
+    index: usize,
     offset: usize,
 }
 
 impl Placed {
-    fn new(literal: &[u8], offset: usize) -> Placed {
+    fn new(literal: &[u8], index: usize, offset: usize) -> Placed {
         Placed {
             literal: literal.into(),
+            index,
             offset,
         }
     }
@@ -594,6 +592,32 @@ impl KeyLiterals {
                 table.get(window(haystack, at, width)).find_map(start)
             })
             .or_else(|| self.rest.iter().find_map(start))
+    }
+
+    /// Every literal that starts at or after `from` and whose key is the hit at `key_at`:
+    /// `found(start, literal index)` for each. Each literal is in one table (or the rest),
+    /// so each is reported once.
+    fn each_placed_at(
+        &self,
+        haystack: &[u8],
+        key_at: usize,
+        from: usize,
+        found: &mut impl FnMut(usize, usize),
+    ) {
+        let mut report = |p: &Placed| {
+            if let Some(start) = p.start(haystack, key_at, from) {
+                found(start, p.index);
+            }
+        };
+        for (&(before, width), table) in WINDOWS.iter().zip(&self.tables) {
+            if table.entries.is_empty() {
+                continue;
+            }
+            if let Some(at) = window_start(haystack.len(), key_at, before, width) {
+                table.get(window(haystack, at, width)).for_each(&mut report);
+            }
+        }
+        self.rest.iter().for_each(report);
     }
 }
 
@@ -710,57 +734,32 @@ impl KeySearch {
     }
 }
 
-/// The automaton of every literal that [`Gate::find_literal`] runs over one line.
-///
-/// A contiguous NFA rather than a DFA: it is built at the first key hit, on the scanning
-/// thread, and the DFA of the built-in literals took 4 ms to build where the NFA takes
-/// under 1. A scan reading a `.gz` decoded ahead on the other core stalled that long at its
-/// first events, holding up the decoder. Searching one line with it is no slower to
-/// measure: 2.36 s against 2.38 s for 100 MB of the benchmark's flood of failure events,
-/// where every line is searched (2026-12-04).
-fn in_line_automaton(literals: &[String]) -> AhoCorasick {
-    AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostFirst)
-        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-        .prefilter(false)
-        .build(literals)
-        .or_else(|_| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(literals)
-        })
-        .unwrap_or_else(|_| AhoCorasick::new(Vec::<String>::new()).expect("empty automaton"))
-}
-
 impl Gate {
     /// The gate of `literals`, with keys stored for them in `stored` if any are.
     pub fn new(literals: &[String], stored: &[StoredKeys]) -> Gate {
         let (keys, keys_from, places) = placed_keys(literals, stored);
+        // Each literal is placed at one key (its first in key order): every occurrence of it
+        // holds that key, so it is found there, and found once ([`Gate::each_literal`]).
+        let mut placed = vec![false; literals.len()];
         let containing = places
             .into_iter()
             .map(|places| {
-                KeyLiterals::new(
-                    places
-                        .into_iter()
-                        .map(|(l, o)| Placed::new(literals[l].as_bytes(), o)),
-                )
+                KeyLiterals::new(places.into_iter().filter_map(|(l, o)| {
+                    (!std::mem::replace(&mut placed[l], true))
+                        .then(|| Placed::new(literals[l].as_bytes(), l, o))
+                }))
             })
             .collect();
+        let literal_lens: Vec<usize> = literals.iter().map(String::len).collect();
         Gate {
             keys_search: KeySearch::new(&keys),
             keys,
             keys_from,
             containing,
-            literals: literals.to_vec(),
-            in_line: OnceLock::new(),
+            longest: literal_lens.iter().copied().max().unwrap_or(0),
+            literal_lens,
             tuned: OnceLock::new(),
         }
-    }
-
-    /// The automaton of every literal, built at its first use.
-    fn in_line(&self) -> &AhoCorasick {
-        self.in_line
-            .get_or_init(|| in_line_automaton(&self.literals))
     }
 
     pub fn keys(&self) -> &[String] {
@@ -771,39 +770,92 @@ impl Gate {
         self.keys_from
     }
 
-    /// The leftmost literal that starts at or after `from`: its start and end.
+    /// The leftmost literal that starts at or after `from`: its start and end. Where two
+    /// literals start there, the one listed first (leftmost-first, as an automaton of every
+    /// literal in catalog order finds).
     ///
     /// A key hit is checked cheaply: only the literals that contain that key are compared,
     /// at the offsets where they contain it. The first literal found this way lies in the
     /// line of the leftmost one (every literal contains a key, and no literal spans a line),
-    /// so that line is then searched for every literal from `from` or the line's start.
+    /// and the leftmost one starts no later than it: so every literal is looked for in that
+    /// line, from `from` or the line's start, through the key hits up to the longest
+    /// literal's length past the one found.
     pub fn find_literal(&self, haystack: &[u8], from: usize) -> Option<(usize, usize)> {
-        let found = self.first_literal_start(haystack, from)?;
+        let tuned = self.tuned_for(haystack);
+        let found = self.first_literal_start(tuned, haystack, from)?;
         let line_start =
             memchr::memrchr(b'\n', &haystack[from..found]).map_or(from, |i| from + i + 1);
         let line_end =
             memchr::memchr(b'\n', &haystack[found..]).map_or(haystack.len(), |i| found + i);
-        let input = aho_corasick::Input::new(haystack).span(line_start..line_end);
-        let m = self.in_line().find(input)?;
-        Some((m.start(), m.end()))
+        let end = line_end.min(found.saturating_add(self.longest));
+        let mut leftmost = (found, usize::MAX);
+        self.each_literal_with(tuned, &haystack[..end], line_start, |start, index| {
+            leftmost = leftmost.min((start, index));
+        });
+        let (start, index) = leftmost;
+        Some((start, start + self.literal_lens.get(index)?))
+    }
+
+    /// Every occurrence of every literal in `haystack` (overlapping ones included), as
+    /// `found(start, literal index)`, in no set order: what classifying an event needs to
+    /// know which rules may apply. The same key hits as the buffer search, so an event costs
+    /// a SIMD pass over its bytes rather than an automaton of every literal.
+    pub fn each_literal(&self, haystack: &[u8], found: impl FnMut(usize, usize)) {
+        self.each_literal_with(
+            self.tuned.get().and_then(Option::as_ref),
+            haystack,
+            0,
+            found,
+        );
+    }
+
+    /// [`Gate::each_literal`] from `from`, with the key search `tuned` when there is one.
+    fn each_literal_with(
+        &self,
+        tuned: Option<&TunedSearch>,
+        haystack: &[u8],
+        from: usize,
+        mut found: impl FnMut(usize, usize),
+    ) {
+        let mut at = from;
+        while let Some((key_at, key)) = self.key_hit(tuned, haystack, at) {
+            self.containing[key].each_placed_at(haystack, key_at, from, &mut found);
+            at = key_at + 1;
+        }
     }
 
     /// The start of the first literal, found through a key hit, that starts at or after
     /// `from`.
-    fn first_literal_start(&self, haystack: &[u8], from: usize) -> Option<usize> {
-        let tuned = self.tuned_for(haystack);
+    fn first_literal_start(
+        &self,
+        tuned: Option<&TunedSearch>,
+        haystack: &[u8],
+        from: usize,
+    ) -> Option<usize> {
         let mut at = from;
-        while at < haystack.len() {
-            let (key_at, key) = match tuned {
-                Some(t) => t.search.find(haystack, at).map(|(a, p)| (a, t.key[p]))?,
-                None => self.keys_search.find(haystack, at)?,
-            };
+        while let Some((key_at, key)) = self.key_hit(tuned, haystack, at) {
             if let Some(start) = self.containing[key].placed_at(haystack, key_at, from) {
                 return Some(start);
             }
             at = key_at + 1;
         }
         None
+    }
+
+    /// The first key hit at or after `at`: where, and which of [`Gate::keys`].
+    fn key_hit(
+        &self,
+        tuned: Option<&TunedSearch>,
+        haystack: &[u8],
+        at: usize,
+    ) -> Option<(usize, usize)> {
+        if at >= haystack.len() {
+            return None;
+        }
+        match tuned {
+            Some(t) => t.search.find(haystack, at).map(|(a, p)| (a, t.key[p])),
+            None => self.keys_search.find(haystack, at),
+        }
     }
 
     /// The key search tuned for the text being scanned, once a window of
@@ -1482,7 +1534,8 @@ mod tests {
         let index = KeyLiterals::new(
             literals
                 .iter()
-                .map(|l| Placed::new(l.as_bytes(), l.find("Exce").unwrap())),
+                .enumerate()
+                .map(|(i, l)| Placed::new(l.as_bytes(), i, l.find("Exce").unwrap())),
         );
         assert!(index.tables.iter().all(|t| !t.entries.is_empty()));
         assert!(!index.rest.is_empty());
@@ -1518,7 +1571,8 @@ mod tests {
     }
 
     /// Texts made of `pieces` at random: from every offset, the gate finds the literal the
-    /// search for every literal finds.
+    /// search for every literal finds, and it finds every occurrence of every literal that
+    /// an overlapping search finds, each once.
     fn assert_gate_finds_what_the_full_search_finds(l: &[String], pieces: &[&str]) {
         assert_gate_is_exact(&Gate::new(l, &[]), l, pieces);
     }
@@ -1529,6 +1583,7 @@ mod tests {
             .match_kind(MatchKind::LeftmostFirst)
             .build(l)
             .unwrap();
+        let every = AhoCorasick::new(l).unwrap();
         let mut rng = 0x2545_f491_4f6c_dd1du64;
         for _ in 0..300 {
             let mut text = String::new();
@@ -1548,6 +1603,15 @@ mod tests {
                     "{text:?} from {from}"
                 );
             }
+            let mut want: Vec<(usize, usize)> = every
+                .find_overlapping_iter(h)
+                .map(|m| (m.start(), m.pattern().as_usize()))
+                .collect();
+            let mut got = Vec::new();
+            gate.each_literal(h, |start, index| got.push((start, index)));
+            want.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(want, got, "{text:?}: every literal");
         }
     }
 
