@@ -253,17 +253,33 @@ fn scan_whole(
     progress: &(dyn Fn(u64) + Sync),
     sink: &mut dyn scan::Sink,
 ) -> PartStats {
-    let (catalog, settings) = (sh.job.catalog, &sh.job.settings);
+    let catalog = sh.job.catalog;
+    let big_gzip = decode::is_big_gzip_file(input);
+    let gzip_settings;
+    let settings = if big_gzip {
+        gzip_settings = sh.job.settings.for_big_gzip();
+        &gzip_settings
+    } else {
+        &sh.job.settings
+    };
     if skip == 0 {
         let cut = scan::framing_cut(settings);
         let framing = scan::window_framing(settings, &cut);
         let scanned =
-            decode::with_input_framed(input, sh.limits, &framing, |decoded| match decoded {
-                Decoded::Stream(reader) => sh.scan_stream(reader, ctx, progress, sink),
-                Decoded::Windows(windows) => {
-                    scan::scan_windows(windows, ctx, catalog, settings, progress, sink)
-                }
-            });
+            decode::with_input_framed(
+                input,
+                sh.limits,
+                &framing,
+                big_gzip,
+                |decoded| match decoded {
+                    Decoded::Stream(reader) => {
+                        sh.scan_stream(reader, settings, ctx, progress, sink)
+                    }
+                    Decoded::Windows(windows) => {
+                        scan::scan_windows(windows, ctx, catalog, settings, progress, sink)
+                    }
+                },
+            );
         return scanned.unwrap_or_else(|msg| unread(&input.display, msg));
     }
     let scanned = decode::with_input(input, sh.limits, |reader| {
@@ -282,7 +298,7 @@ fn scan_whole(
             }
             Err(e) => return unread(ctx.name, format!("cannot read: {e}")),
         }
-        sh.scan_stream(reader, ctx, progress, sink)
+        sh.scan_stream(reader, settings, ctx, progress, sink)
     });
     scanned.unwrap_or_else(|msg| unread(&input.display, msg))
 }
@@ -358,16 +374,16 @@ impl Shared<'_> {
     fn scan_stream(
         &self,
         reader: impl Read,
+        settings: &ScanSettings,
         ctx: &PartContext,
         progress: &(dyn Fn(u64) + Sync),
         sink: &mut dyn scan::Sink,
     ) -> PartStats {
-        let (catalog, settings) = (self.job.catalog, &self.job.settings);
         scan::scan_part(
             reader,
             scan::ReadBuffer::Own,
             ctx,
-            catalog,
+            self.job.catalog,
             settings,
             progress,
             sink,

@@ -48,6 +48,21 @@ impl Default for ReadLimits {
     }
 }
 
+/// Whether `input` is a gzip file of at least [`DECODE_AHEAD_MIN_BYTES`]: one that is
+/// inflated on a thread of its own when the limits allow ([`with_input_framed`]), and is
+/// scanned in larger windows either way ([`crate::scan::ScanSettings::for_big_gzip`]), so
+/// that one and two threads read it alike. The size the walk saw is used when it is known.
+pub fn is_big_gzip_file(input: &Input) -> bool {
+    let Location::File(path) = &input.location else {
+        return false;
+    };
+    input
+        .size
+        .or_else(|| std::fs::metadata(path).ok().map(|m| m.len()))
+        .is_some_and(|size| size >= DECODE_AHEAD_MIN_BYTES)
+        && is_gzip_file(path)
+}
+
 /// Does this stream start with the gzip magic bytes?
 pub fn is_gzip_file(path: &std::path::Path) -> bool {
     let mut head = [0u8; 2];
@@ -148,12 +163,14 @@ pub enum Decoded<'a> {
 }
 
 /// [`with_input`] for a reader that reads in windows framed by `framing`: when
-/// [`ReadLimits::decode_ahead`] allows, a big gzip file is decoded on a second thread,
-/// straight into the windows ([`super::ahead`]).
+/// [`ReadLimits::decode_ahead`] allows and `big_gzip` says the input is a big gzip file
+/// ([`is_big_gzip_file`]), it is decoded on a second thread, straight into the windows
+/// ([`super::ahead`]).
 pub fn with_input_framed<T>(
     input: &Input,
     limits: &ReadLimits,
     framing: &Framing,
+    big_gzip: bool,
     f: impl FnOnce(Decoded) -> T,
 ) -> Result<T, String> {
     // Only a big stream is worth a thread: for a fleet's many small rotated files, starting
@@ -161,8 +178,7 @@ pub fn with_input_framed<T>(
     // 2 threads against 0.23 s on one).
     if let Location::File(path) = &input.location
         && limits.decode_ahead
-        && std::fs::metadata(path).is_ok_and(|m| m.len() >= DECODE_AHEAD_MIN_BYTES)
-        && is_gzip_file(path)
+        && big_gzip
     {
         let file = File::open(path)
             .map_err(|e| format!("cannot read: {}", super::discover::describe_io(&e)))?;

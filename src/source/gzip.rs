@@ -245,11 +245,16 @@ mod isal {
     /// be there (with the input read straight from a `BufReader`, a refill had replaced
     /// them, and ISA-L read before the buffer: found by fuzzing).
     const GUARD: usize = 8;
-    /// Compressed bytes read at once. ISA-L saves the last 32 KiB of output as history at
-    /// the end of every call: 64 KiB of input (about 800 KB of log text) makes that copy 4 %
-    /// (a third with 8 KiB), and a block this size still comes from the heap's free lists,
-    /// not a mapping of its own per file.
-    const CALL_INPUT_BYTES: usize = 64 * 1024;
+    /// Compressed bytes read at once at first. ISA-L saves the last 32 KiB of output as
+    /// history at the end of every call: 64 KiB of input (about 800 KB of log text) make that
+    /// copy 4 % (a third with 8 KiB), and a block this size comes from the heap's free lists,
+    /// not a mapping of its own per file (a fleet of small `.gz`).
+    const FIRST_CALL_INPUT_BYTES: usize = 64 * 1024;
+    /// Compressed bytes read at once once a stream is longer than the first read: a call then
+    /// mostly ends at the end of the output window instead (see
+    /// [`crate::scan::BIG_GZIP_FILL_BYTES`] for what it saved); the size of the buffered
+    /// reader below ([`super::INPUT_BYTES`]).
+    const CALL_INPUT_BYTES: usize = super::INPUT_BYTES;
 
     pub struct Inflater<R: BufRead> {
         inner: R,
@@ -289,7 +294,7 @@ mod isal {
             unsafe { ffi::isal_inflate_init(&mut *state) };
             Inflater {
                 inner,
-                input: vec![0; GUARD + CALL_INPUT_BYTES].into_boxed_slice(),
+                input: vec![0; GUARD + FIRST_CALL_INPUT_BYTES].into_boxed_slice(),
                 start: GUARD,
                 end: GUARD,
                 state,
@@ -304,8 +309,16 @@ mod isal {
         /// Returns the bytes read: 0 at the end of the input.
         fn refill(&mut self) -> io::Result<usize> {
             let keep = self.start.min(GUARD);
-            self.input
-                .copy_within(self.start - keep..self.start, GUARD - keep);
+            if self.end == self.input.len() && self.input.len() < GUARD + CALL_INPUT_BYTES {
+                // The last read filled the buffer: a long stream, read in larger calls.
+                let mut grown = vec![0; GUARD + CALL_INPUT_BYTES].into_boxed_slice();
+                grown[GUARD - keep..GUARD]
+                    .copy_from_slice(&self.input[self.start - keep..self.start]);
+                self.input = grown;
+            } else {
+                self.input
+                    .copy_within(self.start - keep..self.start, GUARD - keep);
+            }
             self.start = GUARD;
             self.end = GUARD;
             loop {
@@ -532,6 +545,26 @@ mod tests {
                 .into_bytes()
             })
             .collect()
+    }
+
+    /// A stream longer than the first input buffer is read on in larger calls (ISA-L); the
+    /// bytes ISA-L may step back into are kept across the switch: stored blocks (level 0)
+    /// and compressed ones, each read through buffered readers that hand out a whole first
+    /// buffer and in pieces.
+    #[test]
+    fn a_long_stream_read_in_larger_calls_is_whole() {
+        let data = text(60_000);
+        for level in [0, 1, 6] {
+            let packed = gz(&data, level);
+            assert!(packed.len() > 3 * 64 * 1024 || level > 0, "{}", packed.len());
+            for chunk in [1000, 65_536, 1 << 20] {
+                let mut out = Vec::new();
+                GzipReader::new(io::BufReader::with_capacity(chunk, &packed[..]))
+                    .read_to_end(&mut out)
+                    .unwrap();
+                assert!(out == data, "level {level}, chunk {chunk}");
+            }
+        }
     }
 
     #[test]
