@@ -556,7 +556,11 @@ mod tests {
         let data = text(60_000);
         for level in [0, 1, 6] {
             let packed = gz(&data, level);
-            assert!(packed.len() > 3 * 64 * 1024 || level > 0, "{}", packed.len());
+            assert!(
+                packed.len() > 3 * 64 * 1024 || level > 0,
+                "{}",
+                packed.len()
+            );
             for chunk in [1000, 65_536, 1 << 20] {
                 let mut out = Vec::new();
                 GzipReader::new(io::BufReader::with_capacity(chunk, &packed[..]))
