@@ -744,10 +744,12 @@ impl Gate {
         let containing = places
             .into_iter()
             .map(|places| {
-                KeyLiterals::new(places.into_iter().filter_map(|(l, o)| {
-                    (!std::mem::replace(&mut placed[l], true))
-                        .then(|| Placed::new(literals[l].as_bytes(), l, o))
-                }))
+                KeyLiterals::new(
+                    places
+                        .into_iter()
+                        .filter(|&(l, _)| !std::mem::replace(&mut placed[l], true))
+                        .map(|(l, o)| Placed::new(literals[l].as_bytes(), l, o)),
+                )
             })
             .collect();
         let literal_lens: Vec<usize> = literals.iter().map(String::len).collect();
