@@ -131,7 +131,8 @@ struct Run {
     stdout: Vec<u8>,
 }
 
-/// Runs a shell command, returning wall time, peak RSS (of the largest process in it) and output.
+/// Runs a command (without a shell when it is simple: [`direct`]), returning wall time, peak
+/// RSS (of the largest process in it) and output.
 fn run(cmd: &str) -> Run {
     let start = Instant::now();
     let (mut command, to_null) = match direct(cmd) {
@@ -164,12 +165,11 @@ fn run(cmd: &str) -> Run {
 }
 
 /// `cmd` as a program and its arguments, started without a shell, when it is a simple
-/// command (quoted words, leading `NAME=value` words, and at most a final `> /dev/null`): the
-/// second value says
-/// whether its output goes to `/dev/null`. A shell costs each run a millisecond or two of
-/// its own start-up, which is not the tool's, and is most of the difference between the
-/// one- and two-thread runs of a fleet share that takes a few tens of milliseconds. Pipes
-/// and other shell syntax are run by `bash -c`, as before.
+/// command (quoted words, leading `NAME=value` words, and at most a final `> /dev/null`); the
+/// second value says whether its output goes to `/dev/null`. A shell costs each run a
+/// millisecond or two of its own start-up, which is not the tool's and weighs on the ratio
+/// of a fleet share's one- and two-thread runs, a few tens of milliseconds each. Pipes and
+/// other shell syntax are run by `bash -c`, as before.
 fn direct(cmd: &str) -> Option<(Command, bool)> {
     let (words, to_null) = match cmd.strip_suffix(" > /dev/null") {
         Some(words) => (words, true),

@@ -490,7 +490,7 @@ impl PartialEq for Scored<'_> {
 impl Eq for Scored<'_> {}
 
 /// The gate of a catalog: its keys, the SIMD searcher for them, and for each key the
-/// literals that contain it with the offsets where they do.
+/// literals placed at it with the offsets where they contain it.
 #[derive(Debug)]
 pub struct Gate {
     keys: Vec<String>,
@@ -542,9 +542,10 @@ impl Placed {
 
 /// The literals placed at one key (each literal is placed at one of the keys it contains),
 /// indexed by the bytes beside the key in them, so that a key hit compares only the literals
-/// that agree with the text around it, however many contain the key. (Compared one by one, a key inside 554 literals of the benchmark's
-/// three-times catalog made the scan 38 times slower; indexed by the four bytes before the
-/// key, the 500 literals ending in `Exception` still shared one window.)
+/// that agree with the text around it, however many contain the key. (Compared one by one, a
+/// key inside 554 literals of the benchmark's three-times catalog made the scan 38 times
+/// slower; indexed by the four bytes before the key, the 500 literals ending in `Exception`
+/// still shared one window.)
 #[derive(Debug)]
 struct KeyLiterals {
     /// Tables by [`WINDOWS`], each literal in the first whose window it has.
