@@ -1,7 +1,8 @@
 //! Arbitrary bytes as a `--rules` directory's stored gate keys (`linkdoctor-gate.json`):
 //! parsed as the file; then, as the keys of a file made for a fixed literal list (so that its
 //! digest matches and the checks on the keys themselves decide), a gate built with them must
-//! find exactly what the search for every literal finds, from every offset of fixed texts.
+//! find exactly what the search for every literal finds, from every offset of fixed texts, and
+//! every occurrence of every literal that an overlapping search finds, each once.
 #![no_main]
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -45,6 +46,7 @@ fuzz_target!(|data: &[u8]| {
         .match_kind(MatchKind::LeftmostFirst)
         .build(&literals)
         .expect("automaton");
+    let every = AhoCorasick::new(&literals).expect("automaton");
     for t in TEXTS {
         let h = t.as_bytes();
         for from in 0..h.len() {
@@ -55,5 +57,14 @@ fuzz_target!(|data: &[u8]| {
                 "{t:?} from {from}"
             );
         }
+        let mut want: Vec<(usize, usize)> = every
+            .find_overlapping_iter(h)
+            .map(|m| (m.start(), m.pattern().as_usize()))
+            .collect();
+        let mut got = Vec::new();
+        gate.each_literal(h, |start, index| got.push((start, index)));
+        want.sort_unstable();
+        got.sort_unstable();
+        assert_eq!(want, got, "{t:?}: every literal");
     }
 });
