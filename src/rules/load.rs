@@ -155,20 +155,27 @@ pub enum Examples {
 
 /// Loads the embedded catalog. Built-in files are part of the program: an error here is a
 /// bug caught by `cargo test`, but it is still reported, never a panic.
+///
+/// Inside a pool of more than one thread (a scan's, where the catalog is loaded beside the
+/// walk) the files are parsed in parallel, in order: a single big `.gz` has nothing to walk,
+/// and its decoder starts once the catalog is loaded.
 pub fn builtin_files(examples: Examples) -> Result<Vec<LoadedFile>, RuleError> {
-    BUILTIN_FILES
-        .iter()
-        .map(|(name, text)| {
-            let parsed = match examples {
-                Examples::Read => parse_rule_file(name, text),
-                Examples::Skip => parse_rule_file(name, &without_examples(text)),
-            };
-            parsed.map(|file| LoadedFile {
-                builtin: true,
-                ..file
-            })
+    let parse = |(name, text): &(&str, &str)| {
+        let parsed = match examples {
+            Examples::Read => parse_rule_file(name, text),
+            Examples::Skip => parse_rule_file(name, &without_examples(text)),
+        };
+        parsed.map(|file| LoadedFile {
+            builtin: true,
+            ..file
         })
-        .collect()
+    };
+    if rayon::current_thread_index().is_some() && rayon::current_num_threads() > 1 {
+        use rayon::prelude::*;
+        BUILTIN_FILES.par_iter().map(parse).collect()
+    } else {
+        BUILTIN_FILES.iter().map(parse).collect()
+    }
 }
 
 /// A built-in rule file with every rule's `examples:` block blanked out, line for line (so
