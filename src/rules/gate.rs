@@ -1395,6 +1395,53 @@ fn fit_cover(cands: &[Candidate], literals: usize, max_keys: usize) -> Vec<usize
     best
 }
 
+/// The search the gate must agree with: automata of every literal, leftmost-first and
+/// overlapping. For the gate's tests and the `gate_keys` fuzz target, which hold a gate to it
+/// with [`FullSearch::disagreement`]; a scan never builds it.
+#[doc(hidden)]
+pub struct FullSearch {
+    leftmost: AhoCorasick,
+    every: AhoCorasick,
+}
+
+#[doc(hidden)]
+impl FullSearch {
+    pub fn new(literals: &[String]) -> Result<FullSearch, aho_corasick::BuildError> {
+        Ok(FullSearch {
+            leftmost: AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(literals)?,
+            every: AhoCorasick::new(literals)?,
+        })
+    }
+
+    /// Where `gate` finds otherwise than this search in `text`: from some offset, another
+    /// leftmost literal ([`Gate::find_literal`]), or other occurrences of the literals
+    /// ([`Gate::each_literal`], each once); `None` when it agrees everywhere.
+    pub fn disagreement(&self, gate: &Gate, text: &[u8]) -> Option<String> {
+        for from in 0..text.len() {
+            let want = self
+                .leftmost
+                .find(aho_corasick::Input::new(text).span(from..text.len()))
+                .map(|m| (m.start(), m.end()));
+            let got = gate.find_literal(text, from);
+            if want != got {
+                return Some(format!("from {from}: leftmost {want:?}, the gate {got:?}"));
+            }
+        }
+        let mut want: Vec<(usize, usize)> = self
+            .every
+            .find_overlapping_iter(text)
+            .map(|m| (m.start(), m.pattern().as_usize()))
+            .collect();
+        let mut got = Vec::new();
+        gate.each_literal(text, |start, index| got.push((start, index)));
+        want.sort_unstable();
+        got.sort_unstable();
+        (want != got).then(|| format!("every literal: {want:?}, the gate {got:?}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1588,11 +1635,7 @@ mod tests {
 
     /// [`assert_gate_finds_what_the_full_search_finds`] for a given gate.
     fn assert_gate_is_exact(gate: &Gate, l: &[String], pieces: &[&str]) {
-        let full = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(l)
-            .unwrap();
-        let every = AhoCorasick::new(l).unwrap();
+        let full = FullSearch::new(l).unwrap();
         let mut rng = 0x2545_f491_4f6c_dd1du64;
         for _ in 0..300 {
             let mut text = String::new();
@@ -1602,25 +1645,9 @@ mod tests {
                 rng ^= rng << 17;
                 text.push_str(pieces[(rng % pieces.len() as u64) as usize]);
             }
-            let h = text.as_bytes();
-            for from in 0..h.len() {
-                let want = full.find(aho_corasick::Input::new(h).span(from..h.len()));
-                let got = gate.find_literal(h, from);
-                assert_eq!(
-                    want.map(|m| (m.start(), m.end())),
-                    got,
-                    "{text:?} from {from}"
-                );
+            if let Some(d) = full.disagreement(gate, text.as_bytes()) {
+                panic!("{text:?}: {d}");
             }
-            let mut want: Vec<(usize, usize)> = every
-                .find_overlapping_iter(h)
-                .map(|m| (m.start(), m.pattern().as_usize()))
-                .collect();
-            let mut got = Vec::new();
-            gate.each_literal(h, |start, index| got.push((start, index)));
-            want.sort_unstable();
-            got.sort_unstable();
-            assert_eq!(want, got, "{text:?}: every literal");
         }
     }
 
