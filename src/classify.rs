@@ -37,4 +37,9 @@ pub trait Classifier: Sync {
 
     /// How many causes the classifier knows (indices are below this).
     fn cause_count(&self) -> usize;
+
+    /// Builds now what classifying the first events would otherwise build then (compiled
+    /// patterns): called by a scanner that would wait idle meanwhile, for the first window of
+    /// a stream decoded on another thread ([`crate::scan::scan_windows`]).
+    fn prepare(&self) {}
 }

@@ -180,6 +180,12 @@ struct PartSink<'a> {
 }
 
 impl scan::Sink for PartSink<'_> {
+    fn prepare(&mut self) {
+        if self.redact {
+            report::redact::prepare();
+        }
+    }
+
     fn event(&mut self, mut e: scan::Event) {
         let mut dated_by_mtime = false;
         if self.catalog.rule(e.rule).marker.is_some() {

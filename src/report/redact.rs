@@ -119,6 +119,12 @@ fn mask(caps: &Captures<'_>) -> String {
     format!("{}{MASK}{}", &text[..from], &text[to..])
 }
 
+/// Compiles the patterns [`redact`] uses (otherwise compiled at its first use).
+pub fn prepare() {
+    LazyLock::force(&TRIGGER);
+    LazyLock::force(&SECRETS);
+}
+
 /// `text` with every secret value replaced by [`MASK`].
 pub fn redact(text: &str) -> Cow<'_, str> {
     if !TRIGGER.is_match(text) {

@@ -331,6 +331,10 @@ impl crate::classify::Classifier for Catalog {
     fn cause_count(&self) -> usize {
         self.rules.len()
     }
+
+    fn prepare(&self) {
+        super::extract::prepare();
+    }
 }
 
 fn is_kebab_case(id: &str) -> bool {

@@ -23,11 +23,11 @@ static OAUTH_PROBLEM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"oauth_problem["']?\s*[=:]\s*["']?([A-Za-z_]+)"#).expect("static regex")
 });
 static ACCEPTABLE_TIMESTAMPS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"oauth_acceptable_timestamps["']?\s*(?:=|:|%3D)\s*["']?(\d{9,11})\s*(?:-|%2D)\s*(\d{9,11})"#)
+    Regex::new(r#"oauth_acceptable_timestamps["']?\s*(?:=|:|%3D)\s*["']?([0-9]{9,11})\s*(?:-|%2D)\s*([0-9]{9,11})"#)
         .expect("static regex")
 });
 static OAUTH_TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\boauth_timestamp["']?\s*[=:]\s*["']?(\d{9,11})"#).expect("static regex")
+    Regex::new(r#"\boauth_timestamp["']?\s*[=:]\s*["']?([0-9]{9,11})"#).expect("static regex")
 });
 static URL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"https?://[^\s"'<>()\[\]{},;|\\]+"#).expect("static regex"));
@@ -41,18 +41,18 @@ static CONNECTION: LazyLock<Regex> = LazyLock::new(|| {
         format!(r"UnknownHostException: (?P<h1>{HOST})(?P<p1>)"),
         // Apache HttpClient 4: Connect to jira.example.com:443 [jira.example.com/10.0.0.5] failed
         // (HttpClient 5 puts the scheme first: Connect to https://jira.example.com:443 [...])
-        format!(r"\b[Cc]onnect to (?:[a-z]+://)?(?P<h2>{HOST}):(?P<p2>\d{{1,5}})\b"),
+        format!(r"\b[Cc]onnect to (?:[a-z]+://)?(?P<h2>{HOST}):(?P<p2>[0-9]{{1,5}})\b"),
         // curl, git: Failed to connect to bitbucket.example.com port 7990: Connection refused
-        format!(r"\bconnect to (?P<h3>{HOST}) port (?P<p3>\d{{1,5}})\b"),
+        format!(r"\bconnect to (?P<h3>{HOST}) port (?P<p3>[0-9]{{1,5}})\b"),
         // okhttp: failed to connect to jira.example.com/10.0.0.5 (port 443) after 10000ms
-        format!(r"\bconnect to (?P<h4>{HOST})/[0-9A-Fa-f:.]+ \(port (?P<p4>\d{{1,5}})\)"),
+        format!(r"\bconnect to (?P<h4>{HOST})/[0-9A-Fa-f:.]+ \(port (?P<p4>[0-9]{{1,5}})\)"),
         // JNDI: javax.naming.CommunicationException: ldap.example.com:389 [Root exception is ...]
-        format!(r"CommunicationException: (?P<h5>{HOST}):(?P<p5>\d{{1,5}})\b"),
+        format!(r"CommunicationException: (?P<h5>{HOST}):(?P<p5>[0-9]{{1,5}})\b"),
         // Netty and others: Connection refused: jira.example.com/10.0.0.5:443
-        format!(r"Connection refused: (?P<h6>{HOST})(?:/[0-9A-Fa-f:.]+)?:(?P<p6>\d{{1,5}})\b"),
+        format!(r"Connection refused: (?P<h6>{HOST})(?:/[0-9A-Fa-f:.]+)?:(?P<p6>[0-9]{{1,5}})\b"),
         // SocketTimeoutException / ConnectException naming the address: ... to jira.example.com:443
         format!(
-            r"(?:SocketTimeoutException|ConnectException):[^\n]*?\bto (?P<h7>{HOST}):(?P<p7>\d{{1,5}})\b"
+            r"(?:SocketTimeoutException|ConnectException):[^\n]*?\bto (?P<h7>{HOST}):(?P<p7>[0-9]{{1,5}})\b"
         ),
     ];
     Regex::new(&forms.join("|")).expect("static regex")
@@ -61,6 +61,21 @@ static REMOTE_URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)(?:https?|ldaps?)://(?:\[[0-9a-f:.]+\])?[^\s"'<>()\[\]{},;|\\]*"#)
         .expect("static regex")
 });
+
+/// Compiles the patterns [`fields`] uses (each is otherwise compiled at its first use), for
+/// a scanner with idle time before its first event ([`crate::classify::Classifier::prepare`]).
+pub fn prepare() {
+    for re in [
+        &OAUTH_PROBLEM,
+        &ACCEPTABLE_TIMESTAMPS,
+        &OAUTH_TIMESTAMP,
+        &URL,
+        &CONNECTION,
+        &REMOTE_URL,
+    ] {
+        LazyLock::force(re);
+    }
+}
 
 /// Extracts the fields of an event classified as `rule`.
 pub fn fields(rule: &Rule, text: &str) -> BTreeMap<String, String> {
@@ -221,6 +236,25 @@ mod tests {
 
     fn at(host: &str, port: Option<u16>) -> Option<(String, Option<u16>)> {
         Some((host.to_string(), port))
+    }
+
+    #[test]
+    fn numbers_are_ascii_digits_only() {
+        // Synthetic: digits of another script are no epoch seconds and no port.
+        let arabic = "oauth_timestamp=\u{661}\u{667}\u{660}\u{669}\u{666}\u{665}\u{661}\u{662}\u{666}\u{664} oauth_problem=timestamp_refused";
+        assert!(OAUTH_TIMESTAMP.captures(arabic).is_none());
+        let ascii = "oauth_timestamp=1709651264 oauth_problem=timestamp_refused";
+        assert_eq!(&OAUTH_TIMESTAMP.captures(ascii).unwrap()[1], "1709651264");
+        assert_eq!(
+            remote(
+                "java.net.ConnectException: Connection refused: jira.example.com/10.0.0.5:\u{664}\u{664}\u{663}"
+            ),
+            None
+        );
+        assert_eq!(
+            remote("java.net.ConnectException: Connection refused: jira.example.com/10.0.0.5:443"),
+            at("jira.example.com", Some(443))
+        );
     }
 
     #[test]
