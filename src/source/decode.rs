@@ -183,7 +183,10 @@ pub fn with_input_framed<T>(
         let file = File::open(path)
             .map_err(|e| format!("cannot read: {}", super::discover::describe_io(&e)))?;
         return super::ahead::with_windows(
-            || decode_deferring(Box::new(file), limits, true),
+            || {
+                let read = super::prefetch::Prefetched::new(file, super::gzip::INPUT_BYTES)?;
+                decode_deferring(Box::new(read), limits, true)
+            },
             framing,
             |windows| f(Decoded::Windows(windows)),
         )

@@ -15,6 +15,7 @@ pub mod installed;
 pub mod limits;
 pub mod mapped;
 pub mod node;
+pub mod prefetch;
 pub mod read;
 pub mod shard;
 pub mod state;
