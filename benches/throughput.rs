@@ -699,7 +699,7 @@ fn fleet_shards(bin: &str, dir: &Path) {
             tree.display()
         ));
         println!(
-            "fleet of {} files, {label}: 1 thread {:.3} s, {cores} threads {:.3} s ({:.0} MB/s uncompressed, peak RSS {:.1} MB); {cores} threads / 1 thread: {:.2}",
+            "fleet of {} files, {label}: 1 thread {:.3} s, {cores} threads {:.3} s ({:.0} MB/s uncompressed, peak RSS {:.1} MB); {cores} threads / 1 thread: {:.3}",
             HOSTS * FILES_PER_HOST,
             one.seconds,
             all.seconds,
