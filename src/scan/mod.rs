@@ -271,9 +271,9 @@ pub fn scan_windows<C: Classifier>(
     progress: &(dyn Fn(u64) + Sync),
     sink: &mut dyn Sink,
 ) -> PartStats {
-    // The decoding thread is filling the first window: the patterns the first events need
-    // are compiled meanwhile, rather than later while the decoder waits for this thread
-    // (4.7 ms of stalls at the benchmark `.gz`'s first two events, before).
+    // The decoding thread is filling the first window: the patterns every event needs are
+    // compiled meanwhile, rather than at the first event while the decoder waits for this
+    // thread (3-4.5 ms at the benchmark `.gz`'s first event, before).
     classifier.prepare();
     sink.prepare();
     let mut feed = WindowFeed {
