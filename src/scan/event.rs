@@ -1,8 +1,12 @@
 //! Event boundaries inside a buffer. An event is a head line (one that starts with a
 //! timestamp, or any line that does not continue another) plus the lines that continue it:
 //! a Java stack trace (`\tat ...`, `Caused by: ...`, `... 12 more`, the exception line
-//! itself) and Confluence's ` -- url: ...` request line. Boundaries are only computed
-//! around prefilter hits, and every search is bounded by the event size limits.
+//! itself, JavaMail's `nested exception is:`) and Confluence's ` -- url: ...` request line.
+//! Lines copied from `docker compose logs` carry the service's name before a bar
+//! (`jira_1  | `), and a product run from the Atlassian Plugin SDK prints through Maven with
+//! `[INFO] [talledLocalContainer] ` before each line; those prefixes are looked past.
+//! Boundaries are only computed around prefilter hits, and every search is bounded by the
+//! event size limits.
 
 use super::timestamp::starts_with_timestamp;
 use memchr::{memchr, memrchr};
@@ -36,6 +40,7 @@ pub fn line_end(buf: &[u8], pos: usize) -> usize {
 
 /// Does this line continue the event above it?
 pub fn is_continuation(line: &[u8]) -> bool {
+    let line = without_console_prefix(line);
     match line.first() {
         None => false,
         Some(b' ') | Some(b'\t') => !line.iter().all(|b| b.is_ascii_whitespace()),
@@ -45,10 +50,43 @@ pub fn is_continuation(line: &[u8]) -> bool {
             }
             line.starts_with(b"Caused by:")
                 || line.starts_with(b"Suppressed:")
+                || line.starts_with(b"nested exception is")
                 || line.starts_with(b"... ")
                 || is_exception_line(line)
                 || is_unindented_frame(line)
         }
+    }
+}
+
+/// The line without the prefix a console put before each line of the product's output:
+/// `docker compose logs`'s service name, one or more spaces, a bar and (unless the line is
+/// empty) one space (`jira_1  | `, `confluence-1  | `), or the Plugin SDK's Maven container
+/// output (`[INFO] [talledLocalContainer] `). Any other line is returned whole.
+fn without_console_prefix(line: &[u8]) -> &[u8] {
+    const SDK_CONTAINER: &[u8] = b"[talledLocalContainer] ";
+    for level in [&b"[INFO] "[..], b"[WARNING] ", b"[ERROR] "] {
+        if let Some(rest) = line.strip_prefix(level) {
+            if let Some(rest) = rest.strip_prefix(SDK_CONTAINER) {
+                return rest;
+            }
+        }
+    }
+    let name_end = line
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b"_.-".contains(&b)))
+        .unwrap_or(line.len());
+    if name_end == 0 || !line[0].is_ascii_alphanumeric() {
+        return line;
+    }
+    let rest = &line[name_end..];
+    let spaces = rest.iter().take_while(|&&b| b == b' ').count();
+    if spaces == 0 || rest.get(spaces) != Some(&b'|') {
+        return line;
+    }
+    match &rest[spaces + 1..] {
+        [] => &[],
+        [b' ', after @ ..] => after,
+        _ => line,
     }
 }
 
@@ -241,5 +279,34 @@ Caused by: javax.net.ssl.SSLHandshakeException: PKIX path building failed\n\
         assert!(!is_continuation(b"2024-01-01 10:00:00,000 at the start"));
         assert!(!is_continuation(b"   "));
         assert!(is_continuation(b" -- url: /rest/x | traceId: 1"));
+    }
+
+    #[test]
+    fn compose_prefixes_are_looked_past() {
+        assert!(is_continuation(b"jira_1  | \tat java.net.Socket.connect(Socket.java:1)"));
+        assert!(is_continuation(
+            b"jira           | Caused by: java.net.ConnectException: Connection refused"
+        ));
+        assert!(!is_continuation(
+            b"jira-1  | 2024-01-01 10:00:00,000 ERROR [main] head"
+        ));
+        assert!(!is_continuation(b"jira           |"));
+        assert!(!is_continuation(b"Name|Value"));
+        assert!(is_continuation(
+            b"[INFO] [talledLocalContainer] java.net.SocketException: Network is unreachable"
+        ));
+        assert!(!is_continuation(
+            b"[INFO] [talledLocalContainer] 2013-05-02 10:00:00,000 INFO [main] started"
+        ));
+        assert!(is_continuation(b"nested exception is:"));
+        // Synthetic, in the layout `docker compose logs` prints: the trace stays one event.
+        let t = "jira_1  | 2024-01-01 10:00:01,000 ERROR [main] head\n\
+jira_1  | java.net.ConnectException: Connection refused\n\
+jira_1  | \tat java.net.Socket.connect(Socket.java:1)\n\
+jira_1  | Caused by: java.net.UnknownHostException: db\n\
+jira_1  | 2024-01-01 10:00:02,000 INFO [main] next\n";
+        let (s, e) = event_bounds(t.as_bytes(), t.find("Unknown").unwrap(), EventLimits::default());
+        assert!(t[s..e].starts_with("jira_1  | 2024-01-01 10:00:01,000 ERROR"));
+        assert!(t[s..e].ends_with("UnknownHostException: db"));
     }
 }
