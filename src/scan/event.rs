@@ -65,10 +65,10 @@ pub fn is_continuation(line: &[u8]) -> bool {
 fn without_console_prefix(line: &[u8]) -> &[u8] {
     const SDK_CONTAINER: &[u8] = b"[talledLocalContainer] ";
     for level in [&b"[INFO] "[..], b"[WARNING] ", b"[ERROR] "] {
-        if let Some(rest) = line.strip_prefix(level) {
-            if let Some(rest) = rest.strip_prefix(SDK_CONTAINER) {
-                return rest;
-            }
+        if let Some(rest) = line.strip_prefix(level)
+            && let Some(rest) = rest.strip_prefix(SDK_CONTAINER)
+        {
+            return rest;
         }
     }
     let name_end = line
@@ -282,8 +282,10 @@ Caused by: javax.net.ssl.SSLHandshakeException: PKIX path building failed\n\
     }
 
     #[test]
-    fn compose_prefixes_are_looked_past() {
-        assert!(is_continuation(b"jira_1  | \tat java.net.Socket.connect(Socket.java:1)"));
+    fn console_prefixes_are_looked_past() {
+        assert!(is_continuation(
+            b"jira_1  | \tat java.net.Socket.connect(Socket.java:1)"
+        ));
         assert!(is_continuation(
             b"jira           | Caused by: java.net.ConnectException: Connection refused"
         ));
@@ -305,7 +307,11 @@ jira_1  | java.net.ConnectException: Connection refused\n\
 jira_1  | \tat java.net.Socket.connect(Socket.java:1)\n\
 jira_1  | Caused by: java.net.UnknownHostException: db\n\
 jira_1  | 2024-01-01 10:00:02,000 INFO [main] next\n";
-        let (s, e) = event_bounds(t.as_bytes(), t.find("Unknown").unwrap(), EventLimits::default());
+        let (s, e) = event_bounds(
+            t.as_bytes(),
+            t.find("Unknown").unwrap(),
+            EventLimits::default(),
+        );
         assert!(t[s..e].starts_with("jira_1  | 2024-01-01 10:00:01,000 ERROR"));
         assert!(t[s..e].ends_with("UnknownHostException: db"));
     }
