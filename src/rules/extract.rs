@@ -5,7 +5,7 @@
 //! The remote end of the event (`remote_host`, and `remote_port` where the log names one)
 //! comes, most trusted first, from the rule's own `extract` of `remote` (`host:port`),
 //! `host` or `url`; then from the generic forms a failed connection is logged in
-//! ([`CONNECTION`]: `UnknownHostException: <host>`, Apache HttpClient's `Connect to
+//! (`Patterns::connection`: `UnknownHostException: <host>`, Apache HttpClient's `Connect to
 //! <host>:<port> [...] failed`, curl's and git's `connect to <host> port <port>`,
 //! `connect to <host>:<port>`, JNDI's `CommunicationException: <host>:<port>`,
 //! `Connection refused: <host>/<address>:<port>`, okhttp's `connect to <host>/<address>
@@ -19,24 +19,22 @@ use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-static OAUTH_PROBLEM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"oauth_problem["']?\s*[=:]\s*["']?([A-Za-z_]+)"#).expect("static regex")
-});
-static ACCEPTABLE_TIMESTAMPS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"oauth_acceptable_timestamps["']?\s*(?:=|:|%3D)\s*["']?([0-9]{9,11})\s*(?:-|%2D)\s*([0-9]{9,11})"#)
-        .expect("static regex")
-});
-static OAUTH_TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\boauth_timestamp["']?\s*[=:]\s*["']?([0-9]{9,11})"#).expect("static regex")
-});
-static URL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"https?://[^\s"'<>()\[\]{},;|\\]+"#).expect("static regex"));
+/// The patterns every event's fields are looked for with. They are built together, at the
+/// first use or ahead of it by [`prepare`], since every event needs them.
+struct Patterns {
+    oauth_problem: Regex,
+    acceptable_timestamps: Regex,
+    oauth_timestamp: Regex,
+    url: Regex,
+    /// The forms a failed connection names its remote end in, one alternation so the
+    /// leftmost wins. Host groups are `h1`..`h7`, port groups `p1`..`p7`.
+    connection: Regex,
+    remote_url: Regex,
+}
 
-/// The forms a failed connection names its remote end in, one alternation so the leftmost
-/// wins. Host groups are `h1`..`h7`, port groups `p1`..`p7`.
-static CONNECTION: LazyLock<Regex> = LazyLock::new(|| {
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     const HOST: &str = r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*)";
-    let forms = [
+    let connection = [
         // java.net.UnknownHostException: jira.example.com[: Name or service not known]
         format!(r"UnknownHostException: (?P<h1>{HOST})(?P<p1>)"),
         // Apache HttpClient 4: Connect to jira.example.com:443 [jira.example.com/10.0.0.5] failed
@@ -54,45 +52,44 @@ static CONNECTION: LazyLock<Regex> = LazyLock::new(|| {
         format!(
             r"(?:SocketTimeoutException|ConnectException):[^\n]*?\bto (?P<h7>{HOST}):(?P<p7>[0-9]{{1,5}})\b"
         ),
-    ];
-    Regex::new(&forms.join("|")).expect("static regex")
-});
-static REMOTE_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:https?|ldaps?)://(?:\[[0-9a-f:.]+\])?[^\s"'<>()\[\]{},;|\\]*"#)
-        .expect("static regex")
+    ]
+    .join("|");
+    let re = |pattern: &str| Regex::new(pattern).expect("static regex");
+    Patterns {
+        oauth_problem: re(r#"oauth_problem["']?\s*[=:]\s*["']?([A-Za-z_]+)"#),
+        acceptable_timestamps: re(
+            r#"oauth_acceptable_timestamps["']?\s*(?:=|:|%3D)\s*["']?([0-9]{9,11})\s*(?:-|%2D)\s*([0-9]{9,11})"#,
+        ),
+        oauth_timestamp: re(r#"\boauth_timestamp["']?\s*[=:]\s*["']?([0-9]{9,11})"#),
+        url: re(r#"https?://[^\s"'<>()\[\]{},;|\\]+"#),
+        connection: re(&connection),
+        remote_url: re(r#"(?i)(?:https?|ldaps?)://(?:\[[0-9a-f:.]+\])?[^\s"'<>()\[\]{},;|\\]*"#),
+    }
 });
 
-/// Compiles the patterns [`fields`] uses (each is otherwise compiled at its first use), for
-/// a scanner with idle time before its first event ([`crate::classify::Classifier::prepare`]).
+/// Compiles the patterns [`fields`] uses (otherwise compiled at its first use), for a
+/// scanner with idle time before its first event ([`crate::classify::Classifier::prepare`]).
 pub fn prepare() {
-    for re in [
-        &OAUTH_PROBLEM,
-        &ACCEPTABLE_TIMESTAMPS,
-        &OAUTH_TIMESTAMP,
-        &URL,
-        &CONNECTION,
-        &REMOTE_URL,
-    ] {
-        LazyLock::force(re);
-    }
+    LazyLock::force(&PATTERNS);
 }
 
 /// Extracts the fields of an event classified as `rule`.
 pub fn fields(rule: &Rule, text: &str) -> BTreeMap<String, String> {
+    let patterns = &*PATTERNS;
     let mut out = BTreeMap::new();
-    if let Some(c) = OAUTH_PROBLEM.captures(text) {
+    if let Some(c) = patterns.oauth_problem.captures(text) {
         out.insert("oauth_problem".to_string(), c[1].to_string());
     }
-    if let Some(c) = ACCEPTABLE_TIMESTAMPS.captures(text) {
+    if let Some(c) = patterns.acceptable_timestamps.captures(text) {
         out.insert(
             "oauth_acceptable_timestamps".to_string(),
             format!("{}-{}", &c[1], &c[2]),
         );
     }
-    if let Some(c) = OAUTH_TIMESTAMP.captures(text) {
+    if let Some(c) = patterns.oauth_timestamp.captures(text) {
         out.insert("oauth_timestamp".to_string(), c[1].to_string());
     }
-    if let Some(m) = URL.find(text) {
+    if let Some(m) = patterns.url.find(text) {
         let url = m.as_str().trim_end_matches(['.', ':', '"', '\'']);
         out.insert("url".to_string(), url.to_string());
         if let Some(host) = host_of(url) {
@@ -135,16 +132,19 @@ pub fn remote_end(own: &BTreeMap<&str, String>, text: &str) -> Option<(String, O
     if from_rule.is_some() {
         return from_rule;
     }
+    let patterns = &*PATTERNS;
     let urls = || {
-        REMOTE_URL
+        patterns
+            .remote_url
             .find_iter(text)
             .filter(|m| !after_referer(&text[..m.start()]))
             .filter_map(|m| url_authority(m.as_str()))
     };
     // The fast search finds where; captures run from there only.
-    if let Some(c) = CONNECTION
+    if let Some(c) = patterns
+        .connection
         .find(text)
-        .and_then(|m| CONNECTION.captures_at(text, m.start()))
+        .and_then(|m| patterns.connection.captures_at(text, m.start()))
     {
         for i in 1..=7 {
             if let Some(h) = c.name(&format!("h{i}")) {
@@ -242,9 +242,12 @@ mod tests {
     fn numbers_are_ascii_digits_only() {
         // Synthetic: digits of another script are no epoch seconds and no port.
         let arabic = "oauth_timestamp=\u{661}\u{667}\u{660}\u{669}\u{666}\u{665}\u{661}\u{662}\u{666}\u{664} oauth_problem=timestamp_refused";
-        assert!(OAUTH_TIMESTAMP.captures(arabic).is_none());
+        assert!(PATTERNS.oauth_timestamp.captures(arabic).is_none());
         let ascii = "oauth_timestamp=1709651264 oauth_problem=timestamp_refused";
-        assert_eq!(&OAUTH_TIMESTAMP.captures(ascii).unwrap()[1], "1709651264");
+        assert_eq!(
+            &PATTERNS.oauth_timestamp.captures(ascii).unwrap()[1],
+            "1709651264"
+        );
         assert_eq!(
             remote(
                 "java.net.ConnectException: Connection refused: jira.example.com/10.0.0.5:\u{664}\u{664}\u{663}"
